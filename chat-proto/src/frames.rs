@@ -1,0 +1,223 @@
+//! The frames of the protocol.
+//!
+//! A connection opens with the client's [`Hello`] and the server's [`Welcome`]. After that
+//! the client sends [`Request`]s, each with a [`RequestId`] that the server's
+//! [`ServerFrame::Reply`] echoes, and the server pushes [`Event`]s whenever something
+//! happens. Before closing a connection on its own initiative, the server says why with
+//! [`ServerFrame::Closing`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorReply;
+use crate::names::{RoomName, Target, UserName};
+
+/// Chosen by the client to match replies to requests; the server echoes it unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RequestId(pub u64);
+
+/// Chosen by the client for each message it sends, so that a retried send is recognised and
+/// stored only once. Random 64-bit values make a collision between two sends of the same
+/// user vanishingly unlikely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ClientMsgId(pub u64);
+
+/// A message's place in its conversation, assigned by the server.
+///
+/// Ids increase in the order messages are committed. Clients treat them as opaque resume
+/// points: they compare them to order and deduplicate, and hand them back to resume, but
+/// draw no other meaning from them (they are not dense, and need not be shared across
+/// conversations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MessageId(pub u64);
+
+/// Anything a client sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ClientFrame {
+    Hello(Hello),
+    Request { id: RequestId, request: Request },
+}
+
+/// The first frame of every connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    /// Must equal the server's [`crate::PROTOCOL_VERSION`].
+    pub version: u32,
+    /// Free-form client name and version, for the server's logs.
+    pub client: String,
+}
+
+/// What a client can ask for. Everything but `Register` and `Login` needs a logged-in
+/// connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Creates an account and logs in as it.
+    Register {
+        user: UserName,
+        password: String,
+    },
+    /// Logs in with a password, or with a token from an earlier [`Session`].
+    Login {
+        user: UserName,
+        credential: Credential,
+    },
+    /// Joins a room, creating it (public) when it does not exist yet.
+    Join {
+        room: RoomName,
+    },
+    Leave {
+        room: RoomName,
+    },
+    /// Every room, with its member count.
+    ListRooms,
+    /// A room's members and who of them is online. Only for members.
+    Members {
+        room: RoomName,
+    },
+    Send {
+        to: Target,
+        client_id: ClientMsgId,
+        text: String,
+    },
+    /// Messages of one conversation older than `before` (or the newest, without it), newest
+    /// page first, returned in increasing id order.
+    History {
+        target: Target,
+        before: Option<MessageId>,
+        limit: u16,
+    },
+    /// Messages missed since the given points, one page at a time; see [`Response::CatchUp`].
+    CatchUp {
+        points: Vec<ResumePoint>,
+    },
+}
+
+/// How a login proves who it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Credential {
+    Password(String),
+    /// A session token from [`Session::token`]; lets a client log in again after a reconnect
+    /// without keeping the password.
+    Token(String),
+}
+
+/// The last message of a conversation that a client has seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumePoint {
+    pub target: Target,
+    pub after: MessageId,
+}
+
+/// Anything the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ServerFrame {
+    Welcome(Welcome),
+    Reply {
+        id: RequestId,
+        result: Result<Response, ErrorReply>,
+    },
+    Event(Event),
+    /// The last frame before the server closes the connection, saying why.
+    Closing(ErrorReply),
+}
+
+/// The server's answer to [`Hello`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Welcome {
+    pub version: u32,
+    /// Server software and version.
+    pub server: String,
+    pub registration_open: bool,
+}
+
+/// A successful reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Response {
+    Done,
+    Session(Session),
+    /// `latest` is the room's newest message: where the new member resumes from.
+    Joined {
+        room: RoomSummary,
+        latest: MessageId,
+    },
+    Rooms(Vec<RoomSummary>),
+    Members(Vec<Member>),
+    /// The message is committed. `duplicate` is set when it had been sent before with the
+    /// same client id; `id` is then the original's.
+    Sent {
+        id: MessageId,
+        ts_ms: i64,
+        duplicate: bool,
+    },
+    History(Page),
+    /// Missed messages in increasing id order within each conversation. Until `complete`,
+    /// the client asks again with its points moved past what it got.
+    CatchUp(Page),
+}
+
+/// A logged-in session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub user: UserName,
+    /// Logs this user in again after a reconnect; the server keeps only its hash.
+    pub token: String,
+    /// Every conversation of the user, each with where a new client should resume it: the
+    /// latest message for rooms, and for direct conversations the last message seen before
+    /// the user was last offline, so that messages received while away are delivered.
+    pub conversations: Vec<ResumePoint>,
+    /// The user's rooms.
+    pub rooms: Vec<RoomSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub name: RoomName,
+    pub members: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user: UserName,
+    pub online: bool,
+}
+
+/// A page of messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub messages: Vec<Message>,
+    /// Nothing further lies in the direction of paging: for history, this page reaches the
+    /// start of the conversation; for catch-up, nothing more was missed.
+    pub complete: bool,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    /// Where it was sent: a room, or the recipient of a direct message. A reader names the
+    /// conversation with [`Target::seen_by`].
+    pub to: Target,
+    pub from: UserName,
+    pub text: String,
+    /// Commit time, unix milliseconds.
+    pub ts_ms: i64,
+}
+
+/// Something that happened, pushed by the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    Message(Message),
+    Joined {
+        room: RoomName,
+        user: UserName,
+    },
+    Left {
+        room: RoomName,
+        user: UserName,
+    },
+    /// A user who shares a room with the reader came online (from their first device) or
+    /// went offline (from their last).
+    Presence {
+        user: UserName,
+        online: bool,
+    },
+}

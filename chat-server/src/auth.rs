@@ -1,0 +1,126 @@
+//! Password hashing and session tokens.
+//!
+//! Passwords are hashed with argon2id, which costs tens of milliseconds of CPU and ~19 MiB
+//! of memory by design; hashing runs on blocking threads, at most a few at once, so a burst
+//! of logins can neither stall the async workers nor exhaust memory. Session tokens are 256
+//! random bits; the server keeps only their SHA-256, so a copy of the database logs no one
+//! in.
+
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+/// Hashes and checks passwords off the async workers, a bounded number at a time.
+pub struct PasswordCheck {
+    permits: Arc<Semaphore>,
+    /// Checked against when a user does not exist, so that an unknown name takes as long as
+    /// a wrong password.
+    decoy_hash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("hashing task failed")]
+    Task,
+}
+
+impl PasswordCheck {
+    pub fn new(concurrency: usize) -> Result<Self, AuthError> {
+        let decoy_hash = hash_now("decoy password for unknown users")?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            decoy_hash,
+        })
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, AuthError> {
+        let _permit = self.permits.acquire().await.map_err(|_| AuthError::Task)?;
+        tokio::task::spawn_blocking(move || hash_now(&password))
+            .await
+            .map_err(|_| AuthError::Task)?
+    }
+
+    /// Checks `password` against `hash`, or against a decoy when there is no hash; false in
+    /// the latter case whatever the password.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, AuthError> {
+        let _permit = self.permits.acquire().await.map_err(|_| AuthError::Task)?;
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.decoy_hash.clone());
+        let matches = tokio::task::spawn_blocking(move || verify_now(&password, &hash))
+            .await
+            .map_err(|_| AuthError::Task)??;
+        Ok(known && matches)
+    }
+}
+
+fn hash_now(password: &str) -> Result<String, AuthError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| AuthError::Hash(e.to_string()))
+}
+
+fn verify_now(password: &str, hash: &str) -> Result<bool, AuthError> {
+    let parsed = PasswordHash::new(hash).map_err(|e| AuthError::Hash(e.to_string()))?;
+    Ok(Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok())
+}
+
+/// A new session token, and the hash the server keeps of it.
+pub fn new_token() -> (String, [u8; 32]) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_password_matches_only_its_own_hash() {
+        let check = PasswordCheck::new(1).unwrap();
+        let hash = check.hash("correct horse".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(
+            check
+                .verify("correct horse".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!check.verify("wrong".into(), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_never_matches_even_with_the_decoy_password() {
+        let check = PasswordCheck::new(1).unwrap();
+        let decoy = "decoy password for unknown users".to_string();
+        assert!(!check.verify(decoy, None).await.unwrap());
+    }
+
+    #[test]
+    fn tokens_are_random_and_hashed() {
+        let (a, a_hash) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(token_hash(&a), a_hash);
+        assert_eq!(a.len(), 43);
+    }
+}

@@ -1,0 +1,279 @@
+//! Server settings: defaults that work on one machine with no configuration, an optional
+//! TOML file, and command-line flags, in rising order of precedence.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use serde::Deserialize;
+
+use crate::store::Durability;
+
+/// Where the server listens when told nothing: loopback only, so a first run exposes
+/// nothing to the network.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Holds the SQLite database.
+    pub data_dir: PathBuf,
+    pub tls: TlsSource,
+    pub registration_open: bool,
+    pub durability: Durability,
+    pub limits: Limits,
+}
+
+/// Where the server's certificate comes from.
+#[derive(Debug, Clone)]
+pub enum TlsSource {
+    /// A certificate chain and key in PEM files.
+    Files { cert: PathBuf, key: PathBuf },
+    /// Certificates made by the server in this directory on first start: a local CA
+    /// (`ca.pem`, for clients to trust) and a certificate for localhost signed by it.
+    Generated { dir: PathBuf },
+}
+
+/// Bounds on what clients may use.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_connections: usize,
+    /// Frames waiting to be written to one client; past this the client is too slow and
+    /// is disconnected.
+    pub outbound_queue: usize,
+    /// Requests one connection may have in progress at once; more are not read until some
+    /// finish.
+    pub requests_in_flight: usize,
+    /// Seconds for a TLS handshake and the protocol hello.
+    pub handshake_timeout_s: u64,
+    /// Seconds a connection may stay without logging in.
+    pub login_timeout_s: u64,
+    /// Password hashes computed at once.
+    pub hashing_concurrency: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            outbound_queue: 1024,
+            requests_in_flight: 256,
+            handshake_timeout_s: 10,
+            login_timeout_s: 60,
+            hashing_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+        }
+    }
+}
+
+impl Config {
+    /// Settings for a server on `listen` keeping everything under `data_dir`, with a
+    /// generated certificate in `data_dir/certs`; the rest defaults.
+    pub fn new(listen: SocketAddr, data_dir: &Path) -> Self {
+        Self {
+            listen,
+            data_dir: data_dir.to_owned(),
+            tls: TlsSource::Generated {
+                dir: data_dir.join("certs"),
+            },
+            registration_open: true,
+            durability: Durability::Full,
+            limits: Limits::default(),
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("chat.sqlite3")
+    }
+}
+
+/// Command-line flags of `chat-server`.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "A TLS chat server with rooms, direct messages and durable history"
+)]
+pub struct Cli {
+    /// TOML file with any of the settings below (flags win over it).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:7878].
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the database [default: data].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Certificate chain (PEM); with --key, used instead of a generated certificate.
+    #[arg(long, requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) of --cert.
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Where a generated CA and certificate are kept [default: certs].
+    #[arg(long)]
+    pub cert_dir: Option<PathBuf>,
+    /// Refuse new accounts.
+    #[arg(long)]
+    pub closed_registration: bool,
+    /// Durability of each commit [default: full].
+    #[arg(long, value_enum)]
+    pub durability: Option<Durability>,
+    /// Most simultaneous connections [default: 10000].
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+}
+
+/// The TOML file's shape; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    cert_dir: Option<PathBuf>,
+    registration: Option<Registration>,
+    durability: Option<Durability>,
+    max_connections: Option<usize>,
+    outbound_queue: Option<usize>,
+    requests_in_flight: Option<usize>,
+    handshake_timeout_s: Option<u64>,
+    login_timeout_s: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Registration {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("both `cert` and `key` must be given, or neither")]
+    HalfCertificate,
+}
+
+impl Cli {
+    /// Merges flags over the config file over the defaults.
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = self
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| "data".into());
+        let listen = self
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("default address is valid"));
+        let mut config = Config::new(listen, &data_dir);
+        config.tls = match (self.cert.or(file.cert), self.key.or(file.key)) {
+            (Some(cert), Some(key)) => TlsSource::Files { cert, key },
+            (None, None) => TlsSource::Generated {
+                dir: self
+                    .cert_dir
+                    .or(file.cert_dir)
+                    .unwrap_or_else(|| "certs".into()),
+            },
+            _ => return Err(ConfigError::HalfCertificate),
+        };
+        config.registration_open =
+            !self.closed_registration && file.registration != Some(Registration::Closed);
+        config.durability = self
+            .durability
+            .or(file.durability)
+            .unwrap_or(Durability::Full);
+        let limits = &mut config.limits;
+        limits.max_connections = self
+            .max_connections
+            .or(file.max_connections)
+            .unwrap_or(limits.max_connections);
+        limits.outbound_queue = file.outbound_queue.unwrap_or(limits.outbound_queue);
+        limits.requests_in_flight = file.requests_in_flight.unwrap_or(limits.requests_in_flight);
+        limits.handshake_timeout_s = file
+            .handshake_timeout_s
+            .unwrap_or(limits.handshake_timeout_s);
+        limits.login_timeout_s = file.login_timeout_s.unwrap_or(limits.login_timeout_s);
+        Ok(config)
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.to_owned(),
+        source: Box::new(source),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("chat-server").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn no_arguments_give_the_documented_defaults() {
+        let config = cli(&[]).into_config().unwrap();
+        assert_eq!(config.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.database_path(), Path::new("data/chat.sqlite3"));
+        assert!(
+            matches!(config.tls, TlsSource::Generated { ref dir } if dir == Path::new("certs"))
+        );
+        assert!(config.registration_open);
+        assert_eq!(config.durability, Durability::Full);
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nregistration = \"closed\"\nmax_connections = 5\n\
+             durability = \"normal\"\n",
+        )
+        .unwrap();
+        let config = cli(&[
+            "--config",
+            path.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:9001",
+        ])
+        .into_config()
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9001");
+        assert!(!config.registration_open);
+        assert_eq!(config.limits.max_connections, 5);
+        assert_eq!(config.durability, Durability::Normal);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "lisen = \"0.0.0.0:9000\"\n").unwrap();
+        let err = cli(&["--config", path.to_str().unwrap()])
+            .into_config()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
+    }
+}

@@ -1,0 +1,276 @@
+//! One client connection: a reader that handles requests and a writer that drains the
+//! connection's bounded queue of encoded frames.
+//!
+//! The reader stops only between whole frames. It closes the connection, after a last
+//! [`ServerFrame::Closing`] frame saying why, when the peer sends a frame that is too large
+//! or does not decode, when the client falls too far behind, when it does not log in in
+//! time, and when the server shuts down.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chat_proto::codec::{self, CodecError, ServerReader, ServerWriter};
+use chat_proto::{
+    ClientFrame, ErrorCode, ErrorReply, PROTOCOL_VERSION, Request, RequestId, Response,
+    ServerFrame, Welcome,
+};
+use futures::stream::FuturesUnordered;
+use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::outbound::Outbound;
+use crate::requests::{self, Reply};
+use crate::session::{self, LoggedIn};
+use crate::shared::Shared;
+
+/// Most frames coalesced into one flush, so one busy connection still yields to others.
+const MAX_FRAMES_PER_FLUSH: usize = 256;
+
+/// How long a closing connection may take to send what it has queued.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves one connection until it closes.
+pub async fn serve<S>(shared: Arc<Shared>, stream: S, shutdown: CancellationToken)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (read, write) = tokio::io::split(stream);
+    let (frames_tx, frames_rx) = mpsc::channel(shared.config.limits.outbound_queue);
+    let (last_tx, last_rx) = oneshot::channel();
+    let write_failed = CancellationToken::new();
+    let writer = tokio::spawn(write_loop(
+        codec::server_writer(write),
+        frames_rx,
+        last_rx,
+        write_failed.clone(),
+    ));
+
+    let outbound = Outbound::new(frames_tx);
+    let mut connection = Connection {
+        shared,
+        outbound,
+        session: None,
+        in_flight: FuturesUnordered::new(),
+        write_failed,
+    };
+    let reason = connection.run(codec::server_reader(read), &shutdown).await;
+    connection.finish(reason, last_tx, writer).await;
+}
+
+struct Connection {
+    shared: Arc<Shared>,
+    outbound: Outbound,
+    session: Option<Arc<LoggedIn>>,
+    /// Requests whose replies are pending, bounded by `requests_in_flight`.
+    in_flight: FuturesUnordered<
+        futures::future::BoxFuture<'static, (RequestId, Result<Response, ErrorReply>)>,
+    >,
+    write_failed: CancellationToken,
+}
+
+type Reader<S> = ServerReader<ReadHalf<S>>;
+
+impl Connection {
+    /// Reads and handles frames; returns why the server closes the connection, or `None`
+    /// when the peer went away.
+    async fn run<S: AsyncRead>(
+        &mut self,
+        mut frames: Reader<S>,
+        shutdown: &CancellationToken,
+    ) -> Option<ErrorReply> {
+        if let Err(reason) = self.greet(&mut frames).await {
+            return reason;
+        }
+        let limits = &self.shared.config.limits;
+        let max_in_flight = limits.requests_in_flight;
+        let login_deadline = tokio::time::sleep(Duration::from_secs(limits.login_timeout_s));
+        tokio::pin!(login_deadline);
+        loop {
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => return Some(ErrorCode::ShuttingDown.into()),
+                () = self.outbound.too_slow.cancelled() => return Some(ErrorCode::TooSlow.into()),
+                () = self.write_failed.cancelled() => return None,
+                () = &mut login_deadline, if self.session.is_none() => {
+                    return Some(ErrorReply::new(ErrorCode::NotLoggedIn, "login timed out"));
+                }
+                Some((id, result)) = self.in_flight.next() => self.reply(id, result),
+                frame = frames.next(), if self.in_flight.len() < max_in_flight => match frame {
+                    None => return None,
+                    Some(Err(err)) => return refusal(CodecError::classify(err)),
+                    Some(Ok(ClientFrame::Hello(_))) => {
+                        return Some(ErrorReply::new(ErrorCode::BadFrame, "hello sent twice"));
+                    }
+                    Some(Ok(ClientFrame::Request { id, request })) => self.begin(id, request).await,
+                },
+            }
+        }
+    }
+
+    /// Waits for the client's hello and answers it.
+    async fn greet<S: AsyncRead>(
+        &mut self,
+        frames: &mut Reader<S>,
+    ) -> Result<(), Option<ErrorReply>> {
+        let timeout = Duration::from_secs(self.shared.config.limits.handshake_timeout_s);
+        let hello = match tokio::time::timeout(timeout, frames.next()).await {
+            Err(_) => {
+                return Err(Some(ErrorReply::new(
+                    ErrorCode::BadFrame,
+                    "no hello in time",
+                )));
+            }
+            Ok(None) => return Err(None),
+            Ok(Some(Err(err))) => return Err(refusal(CodecError::classify(err))),
+            Ok(Some(Ok(ClientFrame::Hello(hello)))) => hello,
+            Ok(Some(Ok(ClientFrame::Request { .. }))) => {
+                return Err(Some(ErrorReply::new(
+                    ErrorCode::BadFrame,
+                    "expected a hello first",
+                )));
+            }
+        };
+        if hello.version != PROTOCOL_VERSION {
+            let code = ErrorCode::VersionMismatch {
+                server: PROTOCOL_VERSION,
+                client: hello.version,
+            };
+            return Err(Some(code.into()));
+        }
+        tracing::debug!(client = %hello.client, "hello");
+        self.outbound.push_frame(&ServerFrame::Welcome(Welcome {
+            version: PROTOCOL_VERSION,
+            server: format!("chat-server/{}", env!("CARGO_PKG_VERSION")),
+            registration_open: self.shared.config.registration_open,
+        }));
+        Ok(())
+    }
+
+    /// Starts a request. Logins complete here, since they change the connection's state;
+    /// other requests are queued in order (so that a client's sends commit in the order it
+    /// sent them) and their replies awaited alongside further reading.
+    async fn begin(&mut self, id: RequestId, request: Request) {
+        tracing::debug!(request = request_name(&request), "request");
+        match (&self.session, request) {
+            (Some(_), Request::Register { .. } | Request::Login { .. }) => {
+                self.reply(id, Err(ErrorCode::AlreadyLoggedIn.into()));
+            }
+            (None, request @ (Request::Register { .. } | Request::Login { .. })) => {
+                match session::log_in(&self.shared, request, &self.outbound).await {
+                    Ok((logged_in, response)) => {
+                        tracing::Span::current().record("user", logged_in.name.as_str());
+                        tracing::info!("logged in");
+                        self.session = Some(Arc::new(logged_in));
+                        self.reply(id, Ok(response));
+                    }
+                    Err(err) => self.reply(id, Err(err)),
+                }
+            }
+            (None, _) => self.reply(id, Err(ErrorCode::NotLoggedIn.into())),
+            (Some(session), request) => {
+                let reply: Reply = requests::begin(&self.shared, session, request).await;
+                self.in_flight
+                    .push(Box::pin(async move { (id, reply.await) }));
+            }
+        }
+    }
+
+    fn reply(&self, id: RequestId, result: Result<Response, ErrorReply>) {
+        if let Err(err) = &result {
+            tracing::debug!(code = err.code.as_str(), "request refused");
+        }
+        self.outbound.push_frame(&ServerFrame::Reply { id, result });
+    }
+
+    /// Logs out, sends the closing frame and lets the writer drain.
+    async fn finish(
+        self,
+        reason: Option<ErrorReply>,
+        last_tx: oneshot::Sender<Bytes>,
+        writer: tokio::task::JoinHandle<()>,
+    ) {
+        if let Some(session) = &self.session {
+            session::log_out(&self.shared, session).await;
+        }
+        if let Some(reason) = &reason {
+            tracing::debug!(code = reason.code.as_str(), "closing connection");
+            if let Ok(frame) = codec::encode(&ServerFrame::Closing(reason.clone())) {
+                let _ = last_tx.send(frame);
+            }
+        }
+        // The writer ends once every sender of the queue is gone: ours here, the hub's at
+        // log-out.
+        drop(self.outbound);
+        let abort = writer.abort_handle();
+        if tokio::time::timeout(DRAIN_TIMEOUT, writer).await.is_err() {
+            abort.abort();
+        }
+    }
+}
+
+/// What a frame that could not be read earns its sender.
+fn refusal(err: CodecError) -> Option<ErrorReply> {
+    match err {
+        CodecError::TooLarge => Some(
+            ErrorCode::FrameTooLarge {
+                limit: chat_proto::MAX_FRAME_LEN as u32,
+            }
+            .into(),
+        ),
+        CodecError::Malformed(detail) => {
+            tracing::debug!(%detail, "malformed frame");
+            Some(ErrorCode::BadFrame.into())
+        }
+        CodecError::Io(err) => {
+            tracing::debug!(error = %err, "read failed");
+            None
+        }
+    }
+}
+
+/// Writes queued frames, many per flush, then the closing frame if there is one.
+async fn write_loop<W: AsyncWrite>(
+    mut sink: ServerWriter<WriteHalf<W>>,
+    mut frames_rx: mpsc::Receiver<Bytes>,
+    last_rx: oneshot::Receiver<Bytes>,
+    write_failed: CancellationToken,
+) {
+    let result: std::io::Result<()> = async {
+        while let Some(frame) = frames_rx.recv().await {
+            sink.feed(frame).await?;
+            for _ in 1..MAX_FRAMES_PER_FLUSH {
+                let Ok(frame) = frames_rx.try_recv() else {
+                    break;
+                };
+                sink.feed(frame).await?;
+            }
+            SinkExt::<Bytes>::flush(&mut sink).await?;
+        }
+        if let Ok(frame) = last_rx.await {
+            sink.send(frame).await?;
+        }
+        SinkExt::<Bytes>::close(&mut sink).await
+    }
+    .await;
+    if let Err(err) = result {
+        tracing::debug!(error = %err, "write failed");
+        write_failed.cancel();
+    }
+}
+
+fn request_name(request: &Request) -> &'static str {
+    match request {
+        Request::Register { .. } => "register",
+        Request::Login { .. } => "login",
+        Request::Join { .. } => "join",
+        Request::Leave { .. } => "leave",
+        Request::ListRooms => "list_rooms",
+        Request::Members { .. } => "members",
+        Request::Send { .. } => "send",
+        Request::History { .. } => "history",
+        Request::CatchUp { .. } => "catch_up",
+    }
+}

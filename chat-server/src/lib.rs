@@ -1,0 +1,50 @@
+//! The chat server as a library, so that tests can start one in-process on port 0.
+//!
+//! - [`server`]: the listener, connection cap, TLS handshake and shutdown.
+//! - `connection`: one client's reader and writer.
+//! - `session` and `requests`: what each request does, authorised on the server.
+//! - `hub`: live rooms, members and sessions; fan-out of committed changes.
+//! - [`store`]: SQLite with group commit; the only durable state.
+//! - `auth`: password hashing and session tokens.
+//! - [`config`] and `tls`: settings and certificates.
+
+mod auth;
+pub mod config;
+mod connection;
+mod hub;
+mod outbound;
+mod requests;
+pub mod server;
+mod session;
+mod shared;
+pub mod store;
+mod tls;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub use config::{Config, Limits, TlsSource};
+pub use server::Server;
+pub use store::Durability;
+pub use tls::CA_CERT;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Auth(#[from] auth::AuthError),
+}

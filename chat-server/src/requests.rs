@@ -1,0 +1,232 @@
+//! Requests of a logged-in session, each authorised here against the hub and the store.
+//!
+//! A request starts in [`begin`], in the order the client sent it: checks run and writes
+//! are queued there. What remains (waiting for a commit, reading pages) is the returned
+//! [`Reply`], which the connection awaits alongside other requests.
+
+use std::sync::Arc;
+
+use chat_proto::{
+    ClientMsgId, ErrorCode, ErrorReply, MAX_MESSAGE_LEN, MAX_PAGE, Message, MessageId, Page,
+    Request, Response, ResumePoint, RoomName, Target,
+};
+use futures::future::BoxFuture;
+
+use crate::hub::RoomAccess;
+use crate::session::LoggedIn;
+use crate::shared::Shared;
+use crate::store::{Destination, NewMessage};
+
+/// The rest of a request, resolving to its reply.
+pub type Reply = BoxFuture<'static, Result<Response, ErrorReply>>;
+
+type Started = Result<Reply, ErrorReply>;
+
+pub async fn begin(shared: &Arc<Shared>, session: &Arc<LoggedIn>, request: Request) -> Reply {
+    let started = match request {
+        Request::Join { room } => join(shared, session, room).await,
+        Request::Leave { room } => leave(shared, session, room).await,
+        Request::ListRooms => Ok(done(Response::Rooms(shared.hub.all_rooms()))),
+        Request::Members { room } => members(shared, session, &room),
+        Request::Send {
+            to,
+            client_id,
+            text,
+        } => send(shared, session, to, client_id, text).await,
+        Request::History {
+            target,
+            before,
+            limit,
+        } => history(shared, session, target, before, limit).await,
+        Request::CatchUp { points } => Ok(catch_up(shared.clone(), session.clone(), points)),
+        Request::Register { .. } | Request::Login { .. } => Err(ErrorCode::AlreadyLoggedIn.into()),
+    };
+    started.unwrap_or_else(|err| Box::pin(std::future::ready(Err(err))))
+}
+
+fn done(response: Response) -> Reply {
+    Box::pin(std::future::ready(Ok(response)))
+}
+
+impl From<RoomAccess> for ErrorReply {
+    fn from(access: RoomAccess) -> Self {
+        match access {
+            RoomAccess::NoSuchRoom => ErrorCode::NoSuchRoom.into(),
+            RoomAccess::NotMember => ErrorCode::NotMember.into(),
+        }
+    }
+}
+
+async fn join(shared: &Arc<Shared>, session: &LoggedIn, room: RoomName) -> Started {
+    let ticket = shared
+        .store
+        .join(session.id, session.name.clone(), room.clone())
+        .await?;
+    let shared = shared.clone();
+    Ok(Box::pin(async move {
+        let joined = ticket.wait().await?;
+        if joined.created {
+            tracing::info!(room = %room, "room created");
+        }
+        let summary = shared
+            .hub
+            .room_summary(&room)
+            .ok_or(ErrorCode::NoSuchRoom)?;
+        Ok(Response::Joined {
+            room: summary,
+            latest: joined.latest,
+        })
+    }))
+}
+
+async fn leave(shared: &Arc<Shared>, session: &LoggedIn, room: RoomName) -> Started {
+    shared.hub.member_room(&room, &session.name)?;
+    let ticket = shared
+        .store
+        .leave(session.id, session.name.clone(), room)
+        .await?;
+    Ok(Box::pin(async move {
+        if ticket.wait().await? {
+            Ok(Response::Done)
+        } else {
+            Err(ErrorCode::NotMember.into())
+        }
+    }))
+}
+
+fn members(shared: &Shared, session: &LoggedIn, room: &RoomName) -> Started {
+    shared.hub.member_room(room, &session.name)?;
+    Ok(done(Response::Members(shared.hub.members(room))))
+}
+
+/// Resolves a target to a conversation the session may read and write.
+async fn destination(
+    shared: &Shared,
+    session: &LoggedIn,
+    target: Target,
+) -> Result<Destination, ErrorReply> {
+    match target {
+        Target::Room(name) => {
+            let id = shared.hub.member_room(&name, &session.name)?;
+            Ok(Destination::Room { id, name })
+        }
+        Target::User(peer_name) if peer_name == session.name => Err(ErrorReply::new(
+            ErrorCode::InvalidRequest,
+            "direct messages go to someone else",
+        )),
+        Target::User(peer_name) => {
+            let peer = shared
+                .store
+                .user_id(peer_name.clone())
+                .await?
+                .ok_or(ErrorCode::UnknownUser)?;
+            Ok(Destination::Direct {
+                me: session.id,
+                me_name: session.name.clone(),
+                peer,
+                peer_name,
+            })
+        }
+    }
+}
+
+fn check_text(text: &str) -> Result<(), ErrorReply> {
+    if text.trim().is_empty() {
+        return Err(ErrorCode::EmptyMessage.into());
+    }
+    if text.len() > MAX_MESSAGE_LEN {
+        return Err(ErrorCode::MessageTooLong {
+            limit: MAX_MESSAGE_LEN as u32,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+async fn send(
+    shared: &Shared,
+    session: &LoggedIn,
+    to: Target,
+    client_id: ClientMsgId,
+    text: String,
+) -> Started {
+    check_text(&text)?;
+    let destination = destination(shared, session, to).await?;
+    let message = NewMessage {
+        sender: session.id,
+        from: session.name.clone(),
+        destination,
+        client_id,
+        text,
+    };
+    let ticket = shared.store.append(message).await?;
+    Ok(Box::pin(async move {
+        let appended = ticket.wait().await?;
+        let Message { id, ts_ms, .. } = appended.message;
+        Ok(Response::Sent {
+            id,
+            ts_ms,
+            duplicate: appended.duplicate,
+        })
+    }))
+}
+
+fn check_limit(limit: u16) -> Result<u16, ErrorReply> {
+    if limit == 0 {
+        return Err(ErrorReply::new(
+            ErrorCode::InvalidRequest,
+            "a page holds at least one message",
+        ));
+    }
+    Ok(limit.min(MAX_PAGE))
+}
+
+async fn history(
+    shared: &Arc<Shared>,
+    session: &LoggedIn,
+    target: Target,
+    before: Option<MessageId>,
+    limit: u16,
+) -> Started {
+    let limit = check_limit(limit)?;
+    let destination = destination(shared, session, target).await?;
+    let shared = shared.clone();
+    Ok(Box::pin(async move {
+        let (messages, complete) = shared.store.page_before(destination, before, limit).await?;
+        Ok(Response::History(Page { messages, complete }))
+    }))
+}
+
+/// Messages after each point, up to one page in all. Rooms the user is no longer in are
+/// skipped rather than refused: a reconnecting client may hold points for them.
+fn catch_up(shared: Arc<Shared>, session: Arc<LoggedIn>, points: Vec<ResumePoint>) -> Reply {
+    Box::pin(async move {
+        let mut messages = Vec::new();
+        let mut budget = MAX_PAGE;
+        for point in points {
+            let destination = match destination(&shared, &session, point.target).await {
+                Ok(destination) => destination,
+                Err(err) if matches!(err.code, ErrorCode::NotMember | ErrorCode::NoSuchRoom) => {
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
+            let page = shared
+                .store
+                .page_after(destination, point.after, budget)
+                .await?;
+            budget -= page.len() as u16;
+            messages.extend(page);
+            if budget == 0 {
+                return Ok(Response::CatchUp(Page {
+                    messages,
+                    complete: false,
+                }));
+            }
+        }
+        Ok(Response::CatchUp(Page {
+            messages,
+            complete: true,
+        }))
+    })
+}

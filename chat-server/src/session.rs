@@ -1,0 +1,171 @@
+//! Registering, logging in and out.
+
+use chat_proto::{
+    Credential, ErrorCode, ErrorReply, MAX_PASSWORD_LEN, Request, Response, ResumePoint, Session,
+    Target, UserName,
+};
+
+use crate::auth;
+use crate::hub::{SessionHandle, SessionId};
+use crate::outbound::Outbound;
+use crate::shared::Shared;
+use crate::store::UserId;
+
+/// Who a connection is logged in as.
+#[derive(Debug)]
+pub struct LoggedIn {
+    pub id: UserId,
+    pub name: UserName,
+    pub session: SessionId,
+}
+
+/// Handles `Register` and `Login`: checks who the client is, puts the session online and
+/// tells the client where to resume each conversation.
+pub async fn log_in(
+    shared: &Shared,
+    request: Request,
+    outbound: &Outbound,
+) -> Result<(LoggedIn, Response), ErrorReply> {
+    let (id, name, token) = match request {
+        Request::Register { user, password } => {
+            (register(shared, &user, password).await?, user, None)
+        }
+        Request::Login {
+            user,
+            credential: Credential::Password(password),
+        } => (check_password(shared, &user, password).await?, user, None),
+        Request::Login {
+            user,
+            credential: Credential::Token(token),
+        } => (check_token(shared, &user, &token).await?, user, Some(token)),
+        _ => return Err(ErrorCode::InvalidRequest.into()),
+    };
+    let token = match token {
+        Some(token) => token,
+        None => issue_token(shared, id).await?,
+    };
+
+    // Online first, then read where to resume: a message committed after this read is
+    // delivered live, and one committed before it is covered by catch-up.
+    let session = shared.new_session_id();
+    shared.hub.connect(
+        &name,
+        SessionHandle {
+            id: session,
+            outbound: outbound.clone(),
+        },
+    );
+    let logged_in = LoggedIn { id, name, session };
+    match resume_points(shared, &logged_in).await {
+        Ok(conversations) => {
+            let rooms = shared.hub.rooms_of(&logged_in.name);
+            let user = logged_in.name.clone();
+            Ok((
+                logged_in,
+                Response::Session(Session {
+                    user,
+                    token,
+                    conversations,
+                    rooms,
+                }),
+            ))
+        }
+        Err(err) => {
+            log_out(shared, &logged_in).await;
+            Err(err)
+        }
+    }
+}
+
+/// Takes a session offline; the user's last one records what they have seen.
+pub async fn log_out(shared: &Shared, session: &LoggedIn) {
+    if !shared.hub.disconnect(&session.name, session.session) {
+        return;
+    }
+    let marked = match shared.store.mark_seen(session.id).await {
+        Ok(ticket) => ticket.wait().await,
+        Err(err) => Err(err),
+    };
+    if let Err(err) = marked {
+        tracing::warn!(error = %err, "could not record what the user has seen");
+    }
+}
+
+fn check_password_length(password: &str) -> Result<(), ErrorReply> {
+    if password.is_empty() || password.len() > MAX_PASSWORD_LEN {
+        return Err(ErrorCode::BadPassword.into());
+    }
+    Ok(())
+}
+
+async fn register(
+    shared: &Shared,
+    user: &UserName,
+    password: String,
+) -> Result<UserId, ErrorReply> {
+    if !shared.config.registration_open {
+        return Err(ErrorCode::RegistrationClosed.into());
+    }
+    check_password_length(&password)?;
+    let hash = shared.passwords.hash(password).await?;
+    let id = shared
+        .store
+        .create_user(user.clone(), hash)
+        .await?
+        .wait()
+        .await?;
+    tracing::info!(user = %user, "registered");
+    Ok(id)
+}
+
+async fn check_password(
+    shared: &Shared,
+    user: &UserName,
+    password: String,
+) -> Result<UserId, ErrorReply> {
+    check_password_length(&password)?;
+    let credentials = shared.store.credentials(user.clone()).await?;
+    let hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let matches = shared.passwords.verify(password, hash).await?;
+    match credentials {
+        None => Err(ErrorCode::UnknownUser.into()),
+        Some(_) if !matches => Err(ErrorCode::WrongPassword.into()),
+        Some(credentials) => Ok(credentials.user),
+    }
+}
+
+async fn check_token(shared: &Shared, user: &UserName, token: &str) -> Result<UserId, ErrorReply> {
+    match shared.store.user_by_token(auth::token_hash(token)).await? {
+        Some((id, owner)) if owner == *user => Ok(id),
+        _ => Err(ErrorCode::InvalidToken.into()),
+    }
+}
+
+async fn issue_token(shared: &Shared, user: UserId) -> Result<String, ErrorReply> {
+    let (token, hash) = auth::new_token();
+    shared.store.add_token(user, hash).await?.wait().await?;
+    Ok(token)
+}
+
+/// Rooms resume from the newest message (a new client is not flooded with backlog); direct
+/// conversations from where the user was when last offline, so what arrived since is
+/// delivered.
+async fn resume_points(
+    shared: &Shared,
+    session: &LoggedIn,
+) -> Result<Vec<ResumePoint>, ErrorReply> {
+    let state = shared.store.login_state(session.id).await?;
+    let rooms = shared
+        .hub
+        .rooms_of(&session.name)
+        .into_iter()
+        .map(|room| ResumePoint {
+            target: Target::Room(room.name),
+            after: state.newest,
+        });
+    let directs = state.direct_peers.into_iter().map(|peer| ResumePoint {
+        target: Target::User(peer),
+        after: state.seen_mark,
+    });
+    Ok(rooms.chain(directs).collect())
+}

@@ -1,0 +1,59 @@
+//! What every connection shares.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chat_proto::{ErrorCode, ErrorReply};
+
+use crate::auth::PasswordCheck;
+use crate::config::Config;
+use crate::hub::{Hub, SessionId};
+use crate::store::{Store, StoreError};
+
+pub struct Shared {
+    pub config: Config,
+    pub store: Store,
+    pub hub: Arc<Hub>,
+    pub passwords: PasswordCheck,
+    next_session: AtomicU64,
+}
+
+impl Shared {
+    pub fn new(config: Config, store: Store, hub: Arc<Hub>, passwords: PasswordCheck) -> Self {
+        Self {
+            config,
+            store,
+            hub,
+            passwords,
+            next_session: AtomicU64::new(1),
+        }
+    }
+
+    pub fn new_session_id(&self) -> SessionId {
+        self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+impl From<StoreError> for ErrorReply {
+    /// Store errors a client can act on keep their meaning; the rest are the server's fault,
+    /// logged here and reported as internal.
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NameTaken => ErrorCode::UsernameTaken.into(),
+            StoreError::NoSuchUser => ErrorCode::UnknownUser.into(),
+            StoreError::NoSuchRoom => ErrorCode::NoSuchRoom.into(),
+            StoreError::Closed => ErrorCode::ShuttingDown.into(),
+            other => {
+                tracing::error!(error = %other, "store failed");
+                ErrorCode::Internal.into()
+            }
+        }
+    }
+}
+
+impl From<crate::auth::AuthError> for ErrorReply {
+    fn from(err: crate::auth::AuthError) -> Self {
+        tracing::error!(error = %err, "password check failed");
+        ErrorCode::Internal.into()
+    }
+}
