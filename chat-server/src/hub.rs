@@ -98,19 +98,26 @@ impl Hub {
         }
     }
 
-    /// Removes a session; returns true when it was the user's last.
-    pub fn disconnect(&self, user: &UserName, session: SessionId) -> bool {
+    /// Whether `session` is the only one `user` has online.
+    pub fn is_last_session(&self, user: &UserName, session: SessionId) -> bool {
+        let state = self.state();
+        state
+            .online
+            .get(user)
+            .is_some_and(|sessions| sessions.iter().all(|s| s.id == session))
+    }
+
+    /// Removes a session; the user's last one announces them offline.
+    pub fn disconnect(&self, user: &UserName, session: SessionId) {
         let mut state = self.state();
         let Some(sessions) = state.online.get_mut(user) else {
-            return false;
+            return;
         };
         sessions.retain(|s| s.id != session);
-        if !sessions.is_empty() {
-            return false;
+        if sessions.is_empty() {
+            state.online.remove(user);
+            announce_presence(&state, user, false);
         }
-        state.online.remove(user);
-        announce_presence(&state, user, false);
-        true
     }
 
     /// The room's id when `user` may act in it.

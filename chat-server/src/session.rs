@@ -77,18 +77,19 @@ pub async fn log_in(
     }
 }
 
-/// Takes a session offline; the user's last one records what they have seen.
+/// Takes a session offline. Before the user's last session goes, what they have seen is
+/// recorded, so that by the time others see them offline a new login starts from there.
 pub async fn log_out(shared: &Shared, session: &LoggedIn) {
-    if !shared.hub.disconnect(&session.name, session.session) {
-        return;
+    if shared.hub.is_last_session(&session.name, session.session) {
+        let marked = match shared.store.mark_seen(session.id).await {
+            Ok(ticket) => ticket.wait().await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = marked {
+            tracing::warn!(error = %err, "could not record what the user has seen");
+        }
     }
-    let marked = match shared.store.mark_seen(session.id).await {
-        Ok(ticket) => ticket.wait().await,
-        Err(err) => Err(err),
-    };
-    if let Err(err) = marked {
-        tracing::warn!(error = %err, "could not record what the user has seen");
-    }
+    shared.hub.disconnect(&session.name, session.session);
 }
 
 fn check_password_length(password: &str) -> Result<(), ErrorReply> {

@@ -1,0 +1,87 @@
+//! The outgoing side of the event stream, and the signal that the first connection is ready.
+
+use chat_proto::{Event, Message};
+use tokio::sync::{mpsc, oneshot};
+
+use super::resume::Cursors;
+use super::{ClientError, ClientEvent};
+
+/// Tells [`super::Client::connect`] how the first connection went.
+pub type ReadySender = oneshot::Sender<Result<(), ClientError>>;
+
+/// Hands events to the application, waiting for room in its bounded channel.
+///
+/// Waiting is the backpressure we want: a slow reader slows this client's reading of the
+/// socket, and the server, which bounds its queues, eventually drops the connection, which
+/// is then resumed. If the application dropped its receiver, events are discarded and the
+/// client keeps working.
+pub struct EventSink {
+    events_tx: mpsc::Sender<ClientEvent>,
+    /// Present until the first connection is ready or has failed.
+    ready_tx: Option<ReadySender>,
+}
+
+impl EventSink {
+    pub fn new(events_tx: mpsc::Sender<ClientEvent>, ready_tx: ReadySender) -> Self {
+        Self {
+            events_tx,
+            ready_tx: Some(ready_tx),
+        }
+    }
+
+    /// Whether `connect` is still waiting for the first connection.
+    pub fn connecting(&self) -> bool {
+        self.ready_tx.is_some()
+    }
+
+    /// Answers `connect`, if it is still waiting.
+    pub fn ready(&mut self, result: Result<(), ClientError>) {
+        if let Some(ready_tx) = self.ready_tx.take() {
+            // A `connect` that was given up on stops the task through its drop guard.
+            let _ = ready_tx.send(result);
+        }
+    }
+
+    pub async fn emit(&mut self, event: ClientEvent) {
+        if let Some(permit) = self.reserve().await {
+            permit.send(event);
+        }
+    }
+
+    /// Emits a message unless it was emitted already, moving its conversation's cursor.
+    ///
+    /// The slot is reserved before the cursor moves, so that cancelling this future never
+    /// leaves a cursor past a message that was not handed over.
+    pub async fn message(&mut self, cursors: &mut Cursors, message: Message) {
+        let permit = self.reserve().await;
+        if let (Some(conversation), Some(permit)) = (cursors.observe(&message), permit) {
+            permit.send(ClientEvent::Message {
+                message,
+                conversation,
+                history: false,
+            });
+        }
+    }
+
+    /// Emits a live event from the server.
+    pub async fn event(&mut self, cursors: &mut Cursors, event: Event) {
+        let event = match event {
+            Event::Message(message) => return self.message(cursors, message).await,
+            Event::Joined { room, user } => ClientEvent::Joined { room, user },
+            Event::Left { room, user } => ClientEvent::Left { room, user },
+            Event::Presence { user, online } => ClientEvent::Presence { user, online },
+        };
+        self.emit(event).await;
+    }
+
+    /// A slot in the channel, or `None` when nobody listens any more.
+    ///
+    /// While `connect` has not returned, nobody can drain the channel yet; if it is full,
+    /// `connect` is told to return now, so that a long catch-up cannot deadlock it.
+    async fn reserve(&mut self) -> Option<mpsc::Permit<'_, ClientEvent>> {
+        if self.ready_tx.is_some() && self.events_tx.capacity() == 0 {
+            self.ready(Ok(()));
+        }
+        self.events_tx.reserve().await.ok()
+    }
+}

@@ -1,0 +1,377 @@
+//! The bookkeeping that makes a reconnect lose nothing and repeat nothing.
+//!
+//! [`Cursors`] remembers, per conversation, the last message handed to the application. Every
+//! message on its way out passes [`Cursors::observe`], which lets through only ids above the
+//! cursor: that one rule drops the overlap between a catch-up page and live events, and
+//! between two connections.
+//!
+//! [`CatchUp`] computes the points to resume from after a login, and [`Held`] keeps the live
+//! events that arrive while the catch-up pages are still being fetched, so that they are
+//! released after the older messages rather than before them.
+
+use std::collections::{HashMap, VecDeque};
+
+use chat_proto::{Event, Message, MessageId, ResumePoint, Target, UserName};
+
+/// The id of the last message emitted, per conversation as seen by this user.
+#[derive(Debug)]
+pub struct Cursors {
+    me: UserName,
+    last: HashMap<Target, MessageId>,
+}
+
+impl Cursors {
+    pub fn new(me: UserName) -> Self {
+        Self {
+            me,
+            last: HashMap::new(),
+        }
+    }
+
+    /// The conversation a message belongs to, named as this user sees it.
+    pub fn conversation(&self, message: &Message) -> Target {
+        message.to.seen_by(&self.me, &message.from)
+    }
+
+    /// Where a conversation stands, if any message of it was emitted.
+    pub fn get(&self, conversation: &Target) -> Option<MessageId> {
+        self.last.get(conversation).copied()
+    }
+
+    /// Moves a conversation's cursor up to `at`, if it is not there yet.
+    ///
+    /// For a room just joined: its messages up to `at` came before the user did, and the
+    /// cursor makes a reconnect resume from the join rather than from the room's newest
+    /// message at that later time, which would skip what was missed in between.
+    pub fn start(&mut self, conversation: Target, at: MessageId) {
+        let last = self.last.entry(conversation).or_insert(at);
+        *last = (*last).max(at);
+    }
+
+    /// Records a message that is about to be emitted.
+    ///
+    /// Returns its conversation when the message is new, and `None` when its id is not above
+    /// the conversation's cursor, that is, when it was emitted already. A message of a
+    /// conversation never seen before (a room joined after login) starts its cursor.
+    pub fn observe(&mut self, message: &Message) -> Option<Target> {
+        let conversation = self.conversation(message);
+        match self.last.get_mut(&conversation) {
+            Some(last) if message.id <= *last => None,
+            Some(last) => {
+                *last = message.id;
+                Some(conversation)
+            }
+            None => {
+                self.last.insert(conversation.clone(), message.id);
+                Some(conversation)
+            }
+        }
+    }
+}
+
+/// The conversations to catch up on after one login, and where each resumes.
+#[derive(Debug)]
+pub struct CatchUp {
+    /// Conversations in the order first heard of, so that requests are deterministic.
+    order: Vec<Target>,
+    server: HashMap<Target, MessageId>,
+}
+
+impl CatchUp {
+    /// Starts from the points the server sent with the session.
+    pub fn new(server_points: &[ResumePoint]) -> Self {
+        let mut catch_up = Self {
+            order: Vec::new(),
+            server: HashMap::new(),
+        };
+        for point in server_points {
+            if !catch_up.server.contains_key(&point.target) {
+                catch_up.order.push(point.target.clone());
+            }
+            catch_up.server.insert(point.target.clone(), point.after);
+        }
+        catch_up
+    }
+
+    /// Notes a conversation seen in a catch-up page, so that the next request covers it.
+    pub fn track(&mut self, conversation: &Target) {
+        if !self.order.contains(conversation) {
+            self.order.push(conversation.clone());
+        }
+    }
+
+    /// The points for the next catch-up request.
+    ///
+    /// The client's own cursor wins over the server's point: after a reconnect it is the
+    /// exact place the application stopped, while the server's point for a room is its
+    /// newest message, which would skip what was missed while away. On a first login there
+    /// are no cursors yet, and the server's points are used as they are.
+    pub fn points(&self, cursors: &Cursors) -> Vec<ResumePoint> {
+        self.order
+            .iter()
+            .filter_map(|target| {
+                let after = cursors
+                    .get(target)
+                    .or_else(|| self.server.get(target).copied())?;
+                Some(ResumePoint {
+                    target: target.clone(),
+                    after,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The buffer for live events that arrive before catch-up is complete.
+///
+/// Bounded: a server that pushes more than `limit` events while the client is still
+/// catching up makes the client drop the connection and start over, rather than grow
+/// without end.
+#[derive(Debug)]
+pub struct Held {
+    events: VecDeque<Event>,
+    limit: usize,
+}
+
+/// The hold buffer is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+impl Held {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            events: VecDeque::new(),
+            limit,
+        }
+    }
+
+    pub fn hold(&mut self, event: Event) -> Result<(), Overflow> {
+        if self.events.len() >= self.limit {
+            return Err(Overflow);
+        }
+        self.events.push_back(event);
+        Ok(())
+    }
+
+    /// The held events, in arrival order.
+    pub fn release(self) -> VecDeque<Event> {
+        self.events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat_proto::{Page, RoomName};
+
+    fn user(name: &str) -> UserName {
+        UserName::new(name).unwrap()
+    }
+
+    fn room(name: &str) -> Target {
+        Target::Room(RoomName::new(name).unwrap())
+    }
+
+    fn msg(id: u64, to: Target, from: &str) -> Message {
+        Message {
+            id: MessageId(id),
+            to,
+            from: user(from),
+            text: format!("m{id}"),
+            ts_ms: 0,
+        }
+    }
+
+    fn point(target: Target, after: u64) -> ResumePoint {
+        ResumePoint {
+            target,
+            after: MessageId(after),
+        }
+    }
+
+    /// Runs the catch-up sequence the way the connection task does: pages are fetched with
+    /// the current points and emitted, live events are held meanwhile, and released last.
+    /// Returns the ids emitted and the points of every request made.
+    fn catch_up(
+        cursors: &mut Cursors,
+        server_points: &[ResumePoint],
+        pages: Vec<(Page, Vec<Message>)>,
+    ) -> (Vec<u64>, Vec<Vec<ResumePoint>>) {
+        let mut plan = CatchUp::new(server_points);
+        let mut held = Held::new(100);
+        let mut emitted = Vec::new();
+        let mut requests = Vec::new();
+        for (page, live_during_request) in pages {
+            requests.push(plan.points(cursors));
+            for live in live_during_request {
+                held.hold(Event::Message(live)).unwrap();
+            }
+            for message in page.messages {
+                plan.track(&cursors.conversation(&message));
+                if cursors.observe(&message).is_some() {
+                    emitted.push(message.id.0);
+                }
+            }
+        }
+        for event in held.release() {
+            if let Event::Message(message) = event
+                && cursors.observe(&message).is_some()
+            {
+                emitted.push(message.id.0);
+            }
+        }
+        (emitted, requests)
+    }
+
+    fn page(messages: Vec<Message>, complete: bool) -> Page {
+        Page { messages, complete }
+    }
+
+    #[test]
+    fn a_message_at_or_below_the_cursor_is_a_duplicate() {
+        let mut cursors = Cursors::new(user("alice"));
+        assert_eq!(cursors.observe(&msg(5, room("a"), "bob")), Some(room("a")));
+        assert_eq!(cursors.observe(&msg(5, room("a"), "bob")), None);
+        assert_eq!(cursors.observe(&msg(3, room("a"), "bob")), None);
+        assert_eq!(cursors.observe(&msg(6, room("a"), "bob")), Some(room("a")));
+        assert_eq!(cursors.get(&room("a")), Some(MessageId(6)));
+    }
+
+    #[test]
+    fn conversations_have_separate_cursors() {
+        let mut cursors = Cursors::new(user("alice"));
+        assert!(cursors.observe(&msg(10, room("a"), "bob")).is_some());
+        assert!(cursors.observe(&msg(4, room("b"), "bob")).is_some());
+        assert!(
+            cursors
+                .observe(&msg(4, Target::User(user("alice")), "bob"))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn both_directions_of_a_direct_conversation_share_one_cursor() {
+        let mut cursors = Cursors::new(user("alice"));
+        let to_alice = msg(7, Target::User(user("alice")), "bob");
+        let to_bob = msg(8, Target::User(user("bob")), "alice");
+        assert_eq!(cursors.observe(&to_alice), Some(Target::User(user("bob"))));
+        assert_eq!(cursors.observe(&to_bob), Some(Target::User(user("bob"))));
+        assert_eq!(cursors.observe(&to_alice), None);
+    }
+
+    #[test]
+    fn first_login_resumes_from_the_server_points() {
+        let mut cursors = Cursors::new(user("alice"));
+        let points = [point(room("a"), 10), point(Target::User(user("bob")), 3)];
+        let (_, requests) = catch_up(&mut cursors, &points, vec![(page(vec![], true), vec![])]);
+        assert_eq!(requests, vec![points.to_vec()]);
+    }
+
+    #[test]
+    fn on_reconnect_the_client_cursor_wins_over_the_server_point() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.observe(&msg(4, room("a"), "bob"));
+        let points = [point(room("a"), 10), point(room("b"), 2)];
+        let (emitted, requests) = catch_up(
+            &mut cursors,
+            &points,
+            vec![(
+                page(
+                    vec![msg(5, room("a"), "bob"), msg(9, room("a"), "bob")],
+                    true,
+                ),
+                vec![],
+            )],
+        );
+        assert_eq!(requests[0], vec![point(room("a"), 4), point(room("b"), 2)]);
+        assert_eq!(emitted, vec![5, 9]);
+    }
+
+    #[test]
+    fn later_pages_resume_past_what_earlier_pages_delivered() {
+        let mut cursors = Cursors::new(user("alice"));
+        let points = [point(room("a"), 1)];
+        let first = page(
+            vec![msg(2, room("a"), "bob"), msg(3, room("b"), "bob")],
+            false,
+        );
+        let second = page(vec![msg(4, room("a"), "bob")], true);
+        let (emitted, requests) = catch_up(
+            &mut cursors,
+            &points,
+            vec![(first, vec![]), (second, vec![])],
+        );
+        assert_eq!(emitted, vec![2, 3, 4]);
+        assert_eq!(requests[1], vec![point(room("a"), 2), point(room("b"), 3)]);
+    }
+
+    #[test]
+    fn a_live_message_newer_than_the_catch_up_comes_after_it_and_is_not_lost() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.observe(&msg(10, room("a"), "bob"));
+        let points = [point(room("a"), 10)];
+        let first = page(
+            vec![msg(11, room("a"), "bob"), msg(12, room("a"), "bob")],
+            false,
+        );
+        let second = page(vec![msg(13, room("a"), "bob")], true);
+        let (emitted, _) = catch_up(
+            &mut cursors,
+            &points,
+            vec![(first, vec![msg(14, room("a"), "carol")]), (second, vec![])],
+        );
+        assert_eq!(emitted, vec![11, 12, 13, 14]);
+    }
+
+    #[test]
+    fn a_live_message_also_in_the_catch_up_is_emitted_once() {
+        let mut cursors = Cursors::new(user("alice"));
+        let points = [point(room("a"), 10)];
+        let caught_up = page(
+            vec![msg(11, room("a"), "bob"), msg(12, room("a"), "bob")],
+            true,
+        );
+        let live = vec![msg(12, room("a"), "bob"), msg(13, room("a"), "bob")];
+        let (emitted, _) = catch_up(&mut cursors, &points, vec![(caught_up, live)]);
+        assert_eq!(emitted, vec![11, 12, 13]);
+    }
+
+    #[test]
+    fn a_live_message_of_a_conversation_without_a_point_starts_its_cursor() {
+        let mut cursors = Cursors::new(user("alice"));
+        let live = vec![msg(3, room("new"), "bob"), msg(3, room("new"), "bob")];
+        let (emitted, _) = catch_up(&mut cursors, &[], vec![(page(vec![], true), live)]);
+        assert_eq!(emitted, vec![3]);
+        assert_eq!(cursors.get(&room("new")), Some(MessageId(3)));
+    }
+
+    #[test]
+    fn joining_a_room_starts_its_cursor_without_moving_it_back() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.start(room("a"), MessageId(7));
+        assert_eq!(cursors.observe(&msg(7, room("a"), "bob")), None);
+        assert!(cursors.observe(&msg(9, room("a"), "bob")).is_some());
+        cursors.start(room("a"), MessageId(8));
+        assert_eq!(cursors.get(&room("a")), Some(MessageId(9)));
+    }
+
+    #[test]
+    fn the_hold_buffer_is_bounded() {
+        let mut held = Held::new(2);
+        let event = || Event::Presence {
+            user: user("bob"),
+            online: true,
+        };
+        assert_eq!(held.hold(event()), Ok(()));
+        assert_eq!(held.hold(event()), Ok(()));
+        assert_eq!(held.hold(event()), Err(Overflow));
+        assert_eq!(held.release().len(), 2);
+    }
+
+    #[test]
+    fn duplicate_server_points_keep_one_entry() {
+        let cursors = Cursors::new(user("alice"));
+        let plan = CatchUp::new(&[point(room("a"), 1), point(room("a"), 5)]);
+        assert_eq!(plan.points(&cursors), vec![point(room("a"), 5)]);
+    }
+}

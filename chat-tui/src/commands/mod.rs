@@ -1,0 +1,226 @@
+//! The command language of the input line, shared by headless mode and the TUI.
+//!
+//! A line that does not start with `/` is text for the current conversation; `//` escapes a
+//! leading slash, as IRC clients do. Command names are case-insensitive; names of rooms and
+//! users are checked here with chat-proto's rules, so a typo is reported before anything is
+//! sent.
+
+mod suggest;
+
+use chat_proto::{MAX_PAGE, NameError, RoomName, Target, UserName};
+
+/// Messages a `/history` without a count fetches.
+pub const DEFAULT_HISTORY: u16 = 50;
+
+/// What a line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Text for the current conversation.
+    Say(String),
+    Join(RoomName),
+    /// Leave a room; the current one without an argument.
+    Part(Option<RoomName>),
+    Msg {
+        to: Target,
+        text: String,
+    },
+    /// Older messages of a conversation; the current one without a target.
+    History {
+        target: Option<Target>,
+        limit: u16,
+    },
+    /// Every room on the server.
+    Rooms,
+    /// The members of a room; the current one without an argument.
+    Who(Option<RoomName>),
+    Quit,
+}
+
+/// Why a line is not a valid command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("nothing to send")]
+    Empty,
+    #[error("unknown command /{name}{}", did_you_mean(suggestion.as_deref()))]
+    UnknownCommand {
+        name: String,
+        suggestion: Option<String>,
+    },
+    #[error("usage: {usage}")]
+    Usage {
+        command: &'static str,
+        usage: &'static str,
+    },
+    #[error("/{command}: {source}")]
+    BadName {
+        command: &'static str,
+        source: NameError,
+    },
+    #[error("/{command}: {value:?} is not a count from 1 to {MAX_PAGE}")]
+    BadCount {
+        command: &'static str,
+        value: String,
+    },
+}
+
+impl ParseError {
+    /// The command the error is about, when the line named a known one.
+    pub fn command(&self) -> Option<&'static str> {
+        match self {
+            Self::Usage { command, .. }
+            | Self::BadName { command, .. }
+            | Self::BadCount { command, .. } => Some(command),
+            Self::Empty | Self::UnknownCommand { .. } => None,
+        }
+    }
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion
+        .map(|s| format!("; did you mean /{s}?"))
+        .unwrap_or_default()
+}
+
+/// Parses one input line, without its line ending.
+pub fn parse(line: &str) -> Result<Command, ParseError> {
+    if line.trim().is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let Some(body) = line.strip_prefix('/') else {
+        return Ok(Command::Say(line.to_owned()));
+    };
+    if body.starts_with('/') {
+        return Ok(Command::Say(body.to_owned()));
+    }
+
+    let (name, args) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+    let args = args.trim_start();
+    match name.to_ascii_lowercase().as_str() {
+        "join" | "j" => join(args),
+        "part" | "leave" => part(args),
+        "msg" | "query" => msg(args),
+        "history" => history(args),
+        "rooms" | "list" => no_args(args, "rooms").map(|()| Command::Rooms),
+        "who" | "names" => who(args),
+        // Anything after /quit is a farewell, which this protocol does not carry.
+        "quit" | "exit" => Ok(Command::Quit),
+        _ => Err(ParseError::UnknownCommand {
+            name: name.to_owned(),
+            suggestion: suggest::closest(name).map(str::to_owned),
+        }),
+    }
+}
+
+fn join(args: &str) -> Result<Command, ParseError> {
+    const USAGE: ParseError = ParseError::Usage {
+        command: "join",
+        usage: "/join #room",
+    };
+    match words(args).as_slice() {
+        [room] => Ok(Command::Join(room_name("join", room)?)),
+        _ => Err(USAGE),
+    }
+}
+
+fn part(args: &str) -> Result<Command, ParseError> {
+    const USAGE: ParseError = ParseError::Usage {
+        command: "part",
+        usage: "/part [#room]",
+    };
+    match words(args).as_slice() {
+        [] => Ok(Command::Part(None)),
+        [room] => Ok(Command::Part(Some(room_name("part", room)?))),
+        _ => Err(USAGE),
+    }
+}
+
+fn who(args: &str) -> Result<Command, ParseError> {
+    const USAGE: ParseError = ParseError::Usage {
+        command: "who",
+        usage: "/who [#room]",
+    };
+    match words(args).as_slice() {
+        [] => Ok(Command::Who(None)),
+        [room] => Ok(Command::Who(Some(room_name("who", room)?))),
+        _ => Err(USAGE),
+    }
+}
+
+/// `/msg TARGET TEXT`: the text is kept as typed from its first non-blank character.
+fn msg(args: &str) -> Result<Command, ParseError> {
+    const USAGE: ParseError = ParseError::Usage {
+        command: "msg",
+        usage: "/msg @user|#room text",
+    };
+    let (to, text) = args.split_once(char::is_whitespace).ok_or(USAGE)?;
+    let text = text.trim_start();
+    if text.is_empty() {
+        return Err(USAGE);
+    }
+    Ok(Command::Msg {
+        to: target("msg", to)?,
+        text: text.to_owned(),
+    })
+}
+
+/// `/history [TARGET] [COUNT]`.
+fn history(args: &str) -> Result<Command, ParseError> {
+    const USAGE: ParseError = ParseError::Usage {
+        command: "history",
+        usage: "/history [@user|#room] [count]",
+    };
+    let (target_word, count_word) = match words(args).as_slice() {
+        [] => (None, None),
+        [word] if word.starts_with(|c: char| c.is_ascii_digit()) => (None, Some(*word)),
+        [word] => (Some(*word), None),
+        [target, count] => (Some(*target), Some(*count)),
+        _ => return Err(USAGE),
+    };
+    let target = target_word
+        .map(|word| target("history", word))
+        .transpose()?;
+    let limit = count_word.map_or(Ok(DEFAULT_HISTORY), count)?;
+    Ok(Command::History { target, limit })
+}
+
+fn no_args(args: &str, command: &'static str) -> Result<(), ParseError> {
+    if args.is_empty() {
+        Ok(())
+    } else {
+        Err(ParseError::Usage {
+            command,
+            usage: "no arguments",
+        })
+    }
+}
+
+fn words(args: &str) -> Vec<&str> {
+    args.split_whitespace().collect()
+}
+
+fn room_name(command: &'static str, word: &str) -> Result<RoomName, ParseError> {
+    RoomName::new(word).map_err(|source| ParseError::BadName { command, source })
+}
+
+/// `#room`, `@user`, or a bare user name.
+fn target(command: &'static str, word: &str) -> Result<Target, ParseError> {
+    let parsed = if word.starts_with('#') || word.starts_with('@') {
+        word.parse()
+    } else {
+        UserName::new(word).map(Target::User)
+    };
+    parsed.map_err(|source| ParseError::BadName { command, source })
+}
+
+fn count(word: &str) -> Result<u16, ParseError> {
+    word.parse::<u16>()
+        .ok()
+        .filter(|n| (1..=MAX_PAGE).contains(n))
+        .ok_or_else(|| ParseError::BadCount {
+            command: "history",
+            value: word.to_owned(),
+        })
+}
+
+#[cfg(test)]
+mod tests;

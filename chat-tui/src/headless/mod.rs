@@ -1,0 +1,144 @@
+//! Headless mode: commands on stdin, JSON lines on stdout, for scripts and bots.
+//!
+//! Every non-blank input line gets exactly one `ok` or `error` line, in input order, while
+//! the requests themselves are pipelined: a script can write many lines without waiting.
+//! Events are printed as they arrive, between those answers.
+//!
+//! - `output`: the JSON shapes.
+//! - `dispatch`: commands to requests, and replies to output lines.
+
+mod dispatch;
+pub mod output;
+
+use std::io;
+
+use futures::StreamExt;
+use futures::stream::FuturesOrdered;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+use crate::client::{Client, ClientConfig, ClientEvent};
+use crate::commands::{self, Command};
+use dispatch::{Dispatcher, Reply};
+use output::Output;
+
+/// How many commands may await their replies; past it, input is not read until some are in.
+const MAX_PENDING: usize = 256;
+
+/// Runs headless mode on the process's stdin and stdout; returns the exit status.
+pub async fn run_stdio(config: ClientConfig) -> u8 {
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    match run(config, stdin, tokio::io::stdout()).await {
+        Ok(status) => status,
+        Err(err) => {
+            tracing::debug!(error = %err, "stdout closed");
+            1
+        }
+    }
+}
+
+/// Prints the error line for a configuration that cannot work; returns the exit status.
+pub fn refuse(message: &str) -> u8 {
+    use std::io::Write;
+
+    let line = serde_json::to_string(&Output::error("config", message, None))
+        .unwrap_or_else(|_| String::from(r#"{"type":"error","code":"config"}"#));
+    let _ = writeln!(std::io::stdout(), "{line}");
+    1
+}
+
+/// Connects, prints `ready`, then serves commands until `/quit` or the end of the input.
+///
+/// Exits with 0 then, and with 1 when the first connection fails or the client stops for
+/// good (a login refused on reconnect). An error is returned only when output fails.
+pub async fn run<R, W>(config: ClientConfig, input: R, output: W) -> io::Result<u8>
+where
+    R: AsyncBufRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut printer = Printer { out: output };
+    let (client, events_rx) = match Client::connect(config).await {
+        Ok(connected) => connected,
+        Err(err) => {
+            printer.print(&Output::connect_failed(&err)).await?;
+            return Ok(1);
+        }
+    };
+    printer.print(&Output::ready(&client.session())).await?;
+
+    let status = serve(client.clone(), events_rx, input, &mut printer).await;
+    client.close().await;
+    status
+}
+
+/// The IO loop: input lines in, answers and events out.
+async fn serve<R, W>(
+    client: Client,
+    mut events_rx: mpsc::Receiver<ClientEvent>,
+    input: R,
+    printer: &mut Printer<W>,
+) -> io::Result<u8>
+where
+    R: AsyncBufRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut dispatcher = Dispatcher::new(client);
+    let mut lines = input.lines();
+    let mut pending = FuturesOrdered::new();
+    let mut reading = true;
+    let mut status = 0;
+
+    while reading || !pending.is_empty() {
+        // Events first, so that one received before a reply is printed before its answer;
+        // input last, so that answers are not starved by a script that writes fast.
+        tokio::select! {
+            biased;
+            event = events_rx.recv(), if status == 0 => {
+                if let Some(event) = event {
+                    printer.print(&Output::from(event)).await?;
+                } else {
+                    // The client stopped for good: what is pending fails, and then we are done.
+                    status = 1;
+                    reading = false;
+                }
+            }
+            Some(answer) = pending.next(), if !pending.is_empty() => {
+                for output in answer {
+                    printer.print(&output).await?;
+                }
+            }
+            line = lines.next_line(), if reading && pending.len() < MAX_PENDING => {
+                reading = match line? {
+                    Some(line) => take_line(&line, &mut dispatcher, &mut pending),
+                    None => false,
+                };
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// Dispatches one input line; returns whether to read on (false after `/quit`).
+fn take_line(line: &str, dispatcher: &mut Dispatcher, pending: &mut FuturesOrdered<Reply>) -> bool {
+    if line.trim().is_empty() {
+        return true;
+    }
+    let parsed = commands::parse(line.strip_suffix('\r').unwrap_or(line));
+    let quit = matches!(parsed, Ok(Command::Quit));
+    pending.push_back(dispatcher.dispatch(parsed));
+    !quit
+}
+
+/// Writes one JSON object per line, flushed at once so that a script reads it live.
+struct Printer<W> {
+    out: W,
+}
+
+impl<W: AsyncWrite + Unpin> Printer<W> {
+    async fn print(&mut self, output: &Output) -> io::Result<()> {
+        let mut line = serde_json::to_vec(output).map_err(io::Error::other)?;
+        line.push(b'\n');
+        self.out.write_all(&line).await?;
+        self.out.flush().await
+    }
+}

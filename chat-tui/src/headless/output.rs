@@ -1,0 +1,415 @@
+//! The JSON lines headless mode prints: one object per line, each with a `"type"`.
+//!
+//! The shapes are a public interface for scripts, so they are spelled out as types here and
+//! pinned by tests. Text from the network goes through `serde_json`, which escapes control
+//! characters, so a peer cannot break a line or drive a terminal.
+
+use chat_proto::{Member, Message, RoomSummary, Session, Target, UserName};
+use serde::Serialize;
+
+use crate::client::{ClientError, ClientEvent};
+use crate::commands::ParseError;
+
+/// One line of output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Output {
+    /// Logged in and caught up; commands are accepted from now on.
+    Ready {
+        user: String,
+        rooms: Vec<String>,
+    },
+    Message {
+        id: u64,
+        /// The conversation as the reader sees it: `#room`, or `@peer` for a DM.
+        target: String,
+        from: String,
+        text: String,
+        /// Commit time, unix milliseconds.
+        ts: i64,
+        /// Printed in answer to `/history`, rather than received.
+        history: bool,
+    },
+    /// A command succeeded.
+    Ok(Done),
+    Error {
+        /// A stable snake-case code: the server's, or one of the client's own.
+        code: &'static str,
+        message: String,
+        /// The command that failed; absent when the line named none.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        command: Option<&'static str>,
+    },
+    Joined {
+        room: String,
+        user: String,
+    },
+    Left {
+        room: String,
+        user: String,
+    },
+    Presence {
+        user: String,
+        online: bool,
+    },
+    Disconnected {
+        reason: String,
+    },
+    Reconnected,
+}
+
+/// What a successful command did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Done {
+    Join {
+        room: String,
+        members: u32,
+    },
+    Part {
+        room: String,
+    },
+    /// A message sent, by `/msg` or as plain text.
+    Msg {
+        id: u64,
+        target: String,
+        duplicate: bool,
+    },
+    /// Follows the `count` messages of the page.
+    History {
+        target: String,
+        count: usize,
+        complete: bool,
+    },
+    Rooms {
+        rooms: Vec<RoomInfo>,
+    },
+    Who {
+        room: String,
+        members: Vec<MemberInfo>,
+    },
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoomInfo {
+    pub name: String,
+    pub members: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemberInfo {
+    pub user: String,
+    pub online: bool,
+}
+
+impl Output {
+    pub fn ready(session: &Session) -> Self {
+        let rooms = session
+            .rooms
+            .iter()
+            .map(|room| room.name.to_string())
+            .collect();
+        Self::Ready {
+            user: session.user.to_string(),
+            rooms,
+        }
+    }
+
+    pub fn message(message: Message, conversation: &Target, history: bool) -> Self {
+        Self::Message {
+            id: message.id.0,
+            target: conversation.to_string(),
+            from: message.from.to_string(),
+            text: message.text,
+            ts: message.ts_ms,
+            history,
+        }
+    }
+
+    /// A page of history, as `reader` sees it.
+    pub fn history_message(message: Message, reader: &UserName) -> Self {
+        let conversation = message.to.seen_by(reader, &message.from);
+        Self::message(message, &conversation, true)
+    }
+
+    pub fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        command: Option<&'static str>,
+    ) -> Self {
+        Self::Error {
+            code,
+            message: message.into(),
+            command,
+        }
+    }
+
+    /// A failed connect: the client's own code, which says which side is at fault.
+    pub fn connect_failed(err: &ClientError) -> Self {
+        Self::error(err.code(), err.to_string(), None)
+    }
+
+    /// A failed command: the server's code, `closed`, or else `disconnected`.
+    pub fn failed(err: &ClientError, command: &'static str) -> Self {
+        let code = match err {
+            ClientError::Server(_) | ClientError::Closed => err.code(),
+            _ => "disconnected",
+        };
+        Self::error(code, err.to_string(), Some(command))
+    }
+
+    /// A line that did not parse.
+    pub fn bad_command(err: &ParseError) -> Self {
+        let code = match err {
+            ParseError::UnknownCommand { .. } => "unknown_command",
+            _ => "bad_command",
+        };
+        Self::error(code, err.to_string(), err.command())
+    }
+
+    pub fn done(done: Done) -> Self {
+        Self::Ok(done)
+    }
+}
+
+impl From<ClientEvent> for Output {
+    fn from(event: ClientEvent) -> Self {
+        match event {
+            ClientEvent::Message {
+                message,
+                conversation,
+                history,
+            } => Self::message(message, &conversation, history),
+            ClientEvent::Joined { room, user } => Self::Joined {
+                room: room.to_string(),
+                user: user.to_string(),
+            },
+            ClientEvent::Left { room, user } => Self::Left {
+                room: room.to_string(),
+                user: user.to_string(),
+            },
+            ClientEvent::Presence { user, online } => Self::Presence {
+                user: user.to_string(),
+                online,
+            },
+            ClientEvent::Disconnected { reason } => Self::Disconnected { reason },
+            ClientEvent::Reconnected => Self::Reconnected,
+        }
+    }
+}
+
+impl From<&RoomSummary> for RoomInfo {
+    fn from(room: &RoomSummary) -> Self {
+        Self {
+            name: room.name.to_string(),
+            members: room.members,
+        }
+    }
+}
+
+impl From<&Member> for MemberInfo {
+    fn from(member: &Member) -> Self {
+        Self {
+            user: member.user.to_string(),
+            online: member.online,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat_proto::{ErrorCode, ErrorReply, MessageId, RoomName};
+
+    fn json(output: &Output) -> String {
+        serde_json::to_string(output).unwrap()
+    }
+
+    fn user(name: &str) -> UserName {
+        UserName::new(name).unwrap()
+    }
+
+    fn room(name: &str) -> RoomName {
+        RoomName::new(name).unwrap()
+    }
+
+    #[test]
+    fn ready() {
+        let session = Session {
+            user: user("alice"),
+            token: "secret".into(),
+            conversations: vec![],
+            rooms: vec![RoomSummary {
+                name: room("general"),
+                members: 3,
+            }],
+        };
+        assert_eq!(
+            json(&Output::ready(&session)),
+            r##"{"type":"ready","user":"alice","rooms":["#general"]}"##
+        );
+    }
+
+    #[test]
+    fn messages_are_named_as_the_reader_sees_them() {
+        let message = Message {
+            id: MessageId(42),
+            to: Target::User(user("alice")),
+            from: user("bob"),
+            text: "hi\n\u{1b}[31m".into(),
+            ts_ms: 1_700_000_000_000,
+        };
+        assert_eq!(
+            json(&Output::history_message(message, &user("alice"))),
+            r#"{"type":"message","id":42,"target":"@bob","from":"bob","text":"hi\n\u001b[31m","ts":1700000000000,"history":true}"#
+        );
+    }
+
+    #[test]
+    fn live_messages() {
+        let message = Message {
+            id: MessageId(7),
+            to: Target::Room(room("rust")),
+            from: user("bob"),
+            text: "yo".into(),
+            ts_ms: 5,
+        };
+        let event = ClientEvent::Message {
+            message,
+            conversation: Target::Room(room("rust")),
+            history: false,
+        };
+        assert_eq!(
+            json(&Output::from(event)),
+            r##"{"type":"message","id":7,"target":"#rust","from":"bob","text":"yo","ts":5,"history":false}"##
+        );
+    }
+
+    #[test]
+    fn ok_lines() {
+        let cases = [
+            (
+                Done::Join {
+                    room: "#general".into(),
+                    members: 3,
+                },
+                r##"{"type":"ok","command":"join","room":"#general","members":3}"##,
+            ),
+            (
+                Done::Part { room: "#x".into() },
+                r##"{"type":"ok","command":"part","room":"#x"}"##,
+            ),
+            (
+                Done::Msg {
+                    id: 9,
+                    target: "@bob".into(),
+                    duplicate: false,
+                },
+                r#"{"type":"ok","command":"msg","id":9,"target":"@bob","duplicate":false}"#,
+            ),
+            (
+                Done::History {
+                    target: "#r".into(),
+                    count: 2,
+                    complete: true,
+                },
+                r##"{"type":"ok","command":"history","target":"#r","count":2,"complete":true}"##,
+            ),
+            (
+                Done::Rooms {
+                    rooms: vec![RoomInfo {
+                        name: "#x".into(),
+                        members: 2,
+                    }],
+                },
+                r##"{"type":"ok","command":"rooms","rooms":[{"name":"#x","members":2}]}"##,
+            ),
+            (
+                Done::Who {
+                    room: "#x".into(),
+                    members: vec![MemberInfo {
+                        user: "bob".into(),
+                        online: true,
+                    }],
+                },
+                r##"{"type":"ok","command":"who","room":"#x","members":[{"user":"bob","online":true}]}"##,
+            ),
+            (Done::Quit, r#"{"type":"ok","command":"quit"}"#),
+        ];
+        for (done, expected) in cases {
+            assert_eq!(json(&Output::done(done)), expected);
+        }
+    }
+
+    #[test]
+    fn server_errors_carry_the_server_code() {
+        let err = ClientError::Server(ErrorReply::from(ErrorCode::NotMember));
+        assert_eq!(
+            json(&Output::failed(&err, "msg")),
+            r#"{"type":"error","code":"not_member","message":"you are not a member of that room","command":"msg"}"#
+        );
+    }
+
+    #[test]
+    fn client_side_failures() {
+        assert_eq!(
+            json(&Output::failed(&ClientError::Closed, "join")),
+            r#"{"type":"error","code":"closed","message":"client is closed","command":"join"}"#
+        );
+        let io = ClientError::Io(std::io::Error::other("reset"));
+        assert!(json(&Output::failed(&io, "who")).contains(r#""code":"disconnected""#));
+        assert!(json(&Output::connect_failed(&io)).contains(r#""code":"io""#));
+    }
+
+    #[test]
+    fn parse_errors() {
+        let unknown = crate::commands::parse("/jion").unwrap_err();
+        assert_eq!(
+            json(&Output::bad_command(&unknown)),
+            r#"{"type":"error","code":"unknown_command","message":"unknown command /jion; did you mean /join?"}"#
+        );
+        let usage = crate::commands::parse("/join").unwrap_err();
+        assert_eq!(
+            json(&Output::bad_command(&usage)),
+            r#"{"type":"error","code":"bad_command","message":"usage: /join #room","command":"join"}"#
+        );
+    }
+
+    #[test]
+    fn events() {
+        let cases = [
+            (
+                ClientEvent::Joined {
+                    room: room("r"),
+                    user: user("bob"),
+                },
+                r##"{"type":"joined","room":"#r","user":"bob"}"##,
+            ),
+            (
+                ClientEvent::Left {
+                    room: room("r"),
+                    user: user("bob"),
+                },
+                r##"{"type":"left","room":"#r","user":"bob"}"##,
+            ),
+            (
+                ClientEvent::Presence {
+                    user: user("bob"),
+                    online: true,
+                },
+                r#"{"type":"presence","user":"bob","online":true}"#,
+            ),
+            (
+                ClientEvent::Disconnected {
+                    reason: "gone".into(),
+                },
+                r#"{"type":"disconnected","reason":"gone"}"#,
+            ),
+            (ClientEvent::Reconnected, r#"{"type":"reconnected"}"#),
+        ];
+        for (event, expected) in cases {
+            assert_eq!(json(&Output::from(event)), expected);
+        }
+    }
+}

@@ -1,0 +1,486 @@
+//! The client core against a scripted server: login, catch-up, reconnect and resume.
+
+mod support;
+
+use std::time::Duration;
+
+use chat_proto::{
+    ClientMsgId, Credential, ErrorCode, Event, MessageId, Request, Response, RoomSummary,
+};
+use chat_tui::{Client, ClientError, ClientEvent};
+use support::{Conn, PATIENCE, Server, in_room, message, point, room, session, user};
+use tokio::sync::mpsc;
+
+async fn next_event(events: &mut mpsc::Receiver<ClientEvent>) -> Option<ClientEvent> {
+    tokio::time::timeout(PATIENCE, events.recv())
+        .await
+        .expect("no event came")
+}
+
+/// The ids of the next `n` events, which must all be messages.
+async fn message_ids(events: &mut mpsc::Receiver<ClientEvent>, n: usize) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        match next_event(events).await {
+            Some(ClientEvent::Message { message, .. }) => ids.push(message.id.0),
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+    ids
+}
+
+/// Connects as alice, in room `#a` resuming at 5, with nothing to catch up.
+async fn connected(server: &mut Server) -> (Client, mpsc::Receiver<ClientEvent>, Conn) {
+    let connecting = tokio::spawn(Client::connect(server.config("alice", false)));
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[("a", 5)])).await;
+    conn.catch_up(vec![], true).await;
+    let (client, events) = connecting.await.unwrap().unwrap();
+    (client, events, conn)
+}
+
+async fn expect_disconnected(events: &mut mpsc::Receiver<ClientEvent>) -> String {
+    match next_event(events).await {
+        Some(ClientEvent::Disconnected { reason }) => reason,
+        other => panic!("expected a disconnect, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn first_login_catches_up_and_holds_live_events_until_done() {
+    let mut server = Server::start().await;
+    let connecting = tokio::spawn(Client::connect(server.config("alice", false)));
+    let mut conn = server.accept().await;
+
+    let login = conn.log_in(session("alice", &[("a", 5)])).await;
+    let password = Credential::Password("password".into());
+    assert_eq!(
+        login,
+        Request::Login {
+            user: user("alice"),
+            credential: password
+        }
+    );
+
+    let (id, request) = conn.request().await;
+    assert_eq!(
+        request,
+        Request::CatchUp {
+            points: vec![point(in_room("a"), 5)]
+        }
+    );
+    // A live message, newer than everything the catch-up will return, arrives first.
+    conn.event(Event::Message(message(9, in_room("a"), "bob")))
+        .await;
+    let first_page = vec![
+        message(6, in_room("a"), "bob"),
+        message(7, in_room("a"), "bob"),
+    ];
+    conn.reply(
+        id,
+        Response::CatchUp(chat_proto::Page {
+            messages: first_page,
+            complete: false,
+        }),
+    )
+    .await;
+    let points = conn
+        .catch_up(
+            vec![
+                message(8, in_room("a"), "bob"),
+                message(9, in_room("a"), "bob"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(points, vec![point(in_room("a"), 7)]);
+
+    let (client, mut events) = connecting.await.unwrap().unwrap();
+    assert_eq!(message_ids(&mut events, 4).await, vec![6, 7, 8, 9]);
+    assert!(
+        events.try_recv().is_err(),
+        "the live copy of 9 must not be emitted again"
+    );
+    assert_eq!(
+        client.session().rooms,
+        vec![RoomSummary {
+            name: room("a"),
+            members: 2
+        }]
+    );
+    assert_eq!(client.user(), &user("alice"));
+}
+
+#[tokio::test]
+async fn live_messages_are_emitted_once_with_their_conversation() {
+    let mut server = Server::start().await;
+    let (_client, mut events, mut conn) = connected(&mut server).await;
+
+    conn.event(Event::Message(message(6, in_room("a"), "bob")))
+        .await;
+    conn.event(Event::Message(message(6, in_room("a"), "bob")))
+        .await;
+    let dm = message(7, chat_proto::Target::User(user("alice")), "bob");
+    conn.event(Event::Message(dm)).await;
+    conn.event(Event::Presence {
+        user: user("bob"),
+        online: false,
+    })
+    .await;
+
+    match next_event(&mut events).await {
+        Some(ClientEvent::Message {
+            message,
+            conversation,
+            history,
+        }) => {
+            assert_eq!(
+                (message.id, conversation, history),
+                (MessageId(6), in_room("a"), false)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match next_event(&mut events).await {
+        Some(ClientEvent::Message { conversation, .. }) => {
+            assert_eq!(conversation, chat_proto::Target::User(user("bob")));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(ClientEvent::Presence {
+            user: user("bob"),
+            online: false
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_lost_connection_resumes_from_the_cursor_and_resends_what_was_unanswered() {
+    let mut server = Server::start().await;
+    let (client, mut events, mut conn) = connected(&mut server).await;
+    conn.event(Event::Message(message(6, in_room("a"), "bob")))
+        .await;
+    assert_eq!(message_ids(&mut events, 1).await, vec![6]);
+
+    let sender = client.clone();
+    let sending = tokio::spawn(async move {
+        sender
+            .send_with_id(in_room("a"), ClientMsgId(77), "hi".into())
+            .await
+    });
+    let (_, request) = conn.request().await;
+    assert!(matches!(
+        request,
+        Request::Send {
+            client_id: ClientMsgId(77),
+            ..
+        }
+    ));
+    drop(conn);
+    expect_disconnected(&mut events).await;
+
+    let mut conn = server.accept().await;
+    let login = conn.log_in(session("alice", &[("a", 50)])).await;
+    let token = Credential::Token("token-of-alice".into());
+    assert_eq!(
+        login,
+        Request::Login {
+            user: user("alice"),
+            credential: token
+        }
+    );
+    // The client's cursor (6), not the server's newer point (50), is where it resumes.
+    let points = conn
+        .catch_up(vec![message(7, in_room("a"), "bob")], true)
+        .await;
+    assert_eq!(points, vec![point(in_room("a"), 6)]);
+
+    let (id, resent) = conn.request().await;
+    assert_eq!(resent, request);
+    conn.reply(
+        id,
+        Response::Sent {
+            id: MessageId(8),
+            ts_ms: 1,
+            duplicate: true,
+        },
+    )
+    .await;
+    assert_eq!(sending.await.unwrap().unwrap(), (MessageId(8), true));
+
+    assert_eq!(message_ids(&mut events, 1).await, vec![7]);
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(ClientEvent::Reconnected)
+    );
+}
+
+#[tokio::test]
+async fn requests_made_while_disconnected_are_sent_once_back() {
+    let mut server = Server::start().await;
+    let (client, mut events, conn) = connected(&mut server).await;
+    drop(conn);
+    expect_disconnected(&mut events).await;
+
+    let asking = tokio::spawn(async move { client.rooms().await });
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[("a", 5)])).await;
+    conn.catch_up(vec![], true).await;
+    let (id, request) = conn.request().await;
+    assert_eq!(request, Request::ListRooms);
+    conn.reply(id, Response::Rooms(vec![])).await;
+    assert_eq!(asking.await.unwrap().unwrap(), vec![]);
+}
+
+#[tokio::test]
+async fn a_refused_token_falls_back_to_the_password_and_never_registers_again() {
+    let mut server = Server::start().await;
+    let connecting = tokio::spawn(Client::connect(server.config("alice", true)));
+    let mut conn = server.accept().await;
+    let first = conn.log_in(session("alice", &[])).await;
+    assert!(matches!(first, Request::Register { .. }));
+    let (_client, mut events) = connecting.await.unwrap().unwrap();
+
+    drop(conn);
+    expect_disconnected(&mut events).await;
+    let mut conn = server.accept().await;
+    conn.welcome().await;
+    let (id, login) = conn.request().await;
+    assert!(matches!(
+        login,
+        Request::Login {
+            credential: Credential::Token(_),
+            ..
+        }
+    ));
+    conn.refuse(id, ErrorCode::InvalidToken).await;
+    let (id, login) = conn.request().await;
+    let password = Credential::Password("password".into());
+    assert_eq!(
+        login,
+        Request::Login {
+            user: user("alice"),
+            credential: password
+        }
+    );
+    conn.reply(id, Response::Session(session("alice", &[])))
+        .await;
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(ClientEvent::Reconnected)
+    );
+}
+
+#[tokio::test]
+async fn a_login_refused_for_good_on_reconnect_stops_the_client() {
+    let mut server = Server::start().await;
+    let (client, mut events, mut conn) = connected(&mut server).await;
+    let asker = client.clone();
+    let asking = tokio::spawn(async move { asker.rooms().await });
+    conn.request().await;
+    drop(conn);
+    expect_disconnected(&mut events).await;
+
+    let mut conn = server.accept().await;
+    conn.welcome().await;
+    let (id, _) = conn.request().await;
+    conn.refuse(id, ErrorCode::InvalidToken).await;
+    let (id, _) = conn.request().await;
+    conn.refuse(id, ErrorCode::WrongPassword).await;
+
+    let err = asking.await.unwrap().unwrap_err();
+    assert!(matches!(&err, ClientError::Server(reply) if reply.code == ErrorCode::WrongPassword));
+    assert_eq!(expect_disconnected(&mut events).await, "wrong password");
+    assert_eq!(next_event(&mut events).await, None);
+    assert!(matches!(client.rooms().await, Err(ClientError::Closed)));
+    assert!(
+        server
+            .connection_within(Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn drop_connection_reconnects_by_itself() {
+    let mut server = Server::start().await;
+    let (client, mut events, mut conn) = connected(&mut server).await;
+    client.drop_connection().await;
+    assert!(conn.closed_within(PATIENCE).await);
+    assert_eq!(
+        expect_disconnected(&mut events).await,
+        "connection dropped on request"
+    );
+
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[("a", 5)])).await;
+    conn.catch_up(vec![], true).await;
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(ClientEvent::Reconnected)
+    );
+}
+
+#[tokio::test]
+async fn a_room_joined_resumes_from_the_join_after_a_reconnect() {
+    let mut server = Server::start().await;
+    let (client, mut events, mut conn) = connected(&mut server).await;
+    let joiner = client.clone();
+    let joining = tokio::spawn(async move { joiner.join(room("b")).await });
+    let (id, request) = conn.request().await;
+    assert_eq!(request, Request::Join { room: room("b") });
+    let summary = RoomSummary {
+        name: room("b"),
+        members: 4,
+    };
+    conn.reply(
+        id,
+        Response::Joined {
+            room: summary.clone(),
+            latest: MessageId(20),
+        },
+    )
+    .await;
+    assert_eq!(joining.await.unwrap().unwrap(), summary);
+
+    drop(conn);
+    expect_disconnected(&mut events).await;
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[("a", 5), ("b", 30)])).await;
+    let points = conn.catch_up(vec![], true).await;
+    assert_eq!(
+        points,
+        vec![point(in_room("a"), 5), point(in_room("b"), 20)]
+    );
+}
+
+#[tokio::test]
+async fn the_server_closing_the_connection_is_a_disconnect_with_its_reason() {
+    let mut server = Server::start().await;
+    let (_client, mut events, mut conn) = connected(&mut server).await;
+    conn.send(chat_proto::ServerFrame::Closing(
+        ErrorCode::ShuttingDown.into(),
+    ))
+    .await;
+    let reason = expect_disconnected(&mut events).await;
+    assert!(reason.contains("shutting down"), "{reason}");
+}
+
+#[tokio::test]
+async fn close_fails_pending_requests_and_ends_the_events() {
+    let mut server = Server::start().await;
+    let (client, mut events, mut conn) = connected(&mut server).await;
+    let asker = client.clone();
+    let asking = tokio::spawn(async move { asker.rooms().await });
+    conn.request().await;
+
+    client.close().await;
+    assert!(matches!(asking.await.unwrap(), Err(ClientError::Closed)));
+    assert_eq!(next_event(&mut events).await, None);
+    assert!(conn.closed_within(PATIENCE).await);
+    assert!(matches!(client.rooms().await, Err(ClientError::Closed)));
+}
+
+#[tokio::test]
+async fn server_errors_reach_the_caller() {
+    let mut server = Server::start().await;
+    let (client, _events, mut conn) = connected(&mut server).await;
+    let sending = tokio::spawn(async move { client.send(in_room("zzz"), "x".into()).await });
+    let (id, _) = conn.request().await;
+    conn.refuse(id, ErrorCode::NotMember).await;
+    let err = sending.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), "not_member");
+}
+
+#[tokio::test]
+async fn first_attempt_errors_are_returned() {
+    let mut server = Server::start().await;
+
+    let connecting = tokio::spawn(Client::connect(server.config("alice", false)));
+    let mut conn = server.accept().await;
+    conn.welcome().await;
+    let (id, _) = conn.request().await;
+    conn.refuse(id, ErrorCode::WrongPassword).await;
+    let err = connecting.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), "wrong_password");
+
+    let connecting = tokio::spawn(Client::connect(server.config("alice", false)));
+    let mut conn = server.accept().await;
+    conn.recv().await;
+    let mismatch = ErrorCode::VersionMismatch {
+        server: 2,
+        client: 1,
+    };
+    conn.send(chat_proto::ServerFrame::Closing(mismatch.into()))
+        .await;
+    let err = connecting.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), "version_mismatch");
+    assert!(err.to_string().contains("version 2"), "{err}");
+}
+
+#[tokio::test]
+async fn a_server_not_signed_by_the_ca_is_refused() {
+    let server = Server::start().await;
+    let mut config = server.config("alice", false);
+    config.ca_file = server.other_ca_file.clone();
+    let err = Client::connect(config).await.unwrap_err();
+    assert!(matches!(err, ClientError::Tls(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn connection_and_configuration_failures_are_returned() {
+    let server = Server::start().await;
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut config = server.config("alice", false);
+    config.server = free.to_string();
+    assert!(matches!(
+        Client::connect(config).await,
+        Err(ClientError::Io(_))
+    ));
+
+    let mut config = server.config("alice", false);
+    config.ca_file = "/nonexistent/ca.pem".into();
+    assert!(matches!(
+        Client::connect(config).await,
+        Err(ClientError::Config(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_catch_up_larger_than_the_event_channel_does_not_block_connect() {
+    let mut server = Server::start().await;
+    let connecting = tokio::spawn(Client::connect(server.config("alice", false)));
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[("a", 0)])).await;
+    let missed = (1..=3000)
+        .map(|id| message(id, in_room("a"), "bob"))
+        .collect();
+    conn.catch_up(missed, true).await;
+
+    let (_client, mut events) = connecting.await.unwrap().unwrap();
+    let ids = message_ids(&mut events, 3000).await;
+    assert!(ids.iter().copied().eq(1..=3000));
+}
+
+#[tokio::test]
+async fn a_server_that_stops_answering_is_given_up_on() {
+    let mut server = Server::start().await;
+    let (client, mut events, mut conn) = connected(&mut server).await;
+    let _asking = tokio::spawn(async move { client.rooms().await });
+    conn.request().await;
+
+    // With the clock paused, the only timer left is the client's silence limit, which the
+    // runtime jumps to as soon as everything waits.
+    tokio::time::pause();
+    match events.recv().await {
+        Some(ClientEvent::Disconnected { reason }) => {
+            assert_eq!(reason, "server stopped answering");
+        }
+        other => panic!("expected a disconnect, got {other:?}"),
+    }
+}

@@ -1,0 +1,273 @@
+//! Headless mode end to end, against a scripted server, over in-memory stdin and stdout.
+
+mod support;
+
+use chat_proto::{MessageId, Page, Request, Response, RoomSummary, Target};
+use serde_json::{Value, json};
+use support::{PATIENCE, Server, in_room, message, room, session};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
+
+struct Script {
+    input: DuplexStream,
+    output: Lines<BufReader<DuplexStream>>,
+    status: tokio::task::JoinHandle<std::io::Result<u8>>,
+}
+
+impl Script {
+    fn start(server: &Server) -> Self {
+        let (input, stdin) = tokio::io::duplex(64 * 1024);
+        let (stdout, output) = tokio::io::duplex(64 * 1024);
+        let config = server.config("alice", false);
+        let status = tokio::spawn(chat_tui::headless::run(
+            config,
+            BufReader::new(stdin),
+            stdout,
+        ));
+        Self {
+            input,
+            output: BufReader::new(output).lines(),
+            status,
+        }
+    }
+
+    async fn type_lines(&mut self, lines: &str) {
+        self.input.write_all(lines.as_bytes()).await.unwrap();
+    }
+
+    async fn line(&mut self) -> Value {
+        let line = tokio::time::timeout(PATIENCE, self.output.next_line())
+            .await
+            .expect("no output came")
+            .unwrap()
+            .expect("output ended");
+        serde_json::from_str(&line).unwrap()
+    }
+
+    async fn exit_status(self) -> u8 {
+        tokio::time::timeout(PATIENCE, self.status)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn answers_come_in_command_order_though_replies_do_not() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[("general", 0)])).await;
+    conn.catch_up(vec![], true).await;
+    assert_eq!(
+        script.line().await,
+        json!({"type":"ready","user":"alice","rooms":["#general"]})
+    );
+
+    script
+        .type_lines("/join #a\nhello\n\n/history 2\n/jion #b\n/msg @bob psst\n/quit\n")
+        .await;
+    let mut requests = Vec::new();
+    for _ in 0..4 {
+        requests.push(conn.request().await);
+    }
+    assert_eq!(requests[0].1, Request::Join { room: room("a") });
+    assert!(
+        matches!(&requests[1].1, Request::Send { to, text, .. } if *to == in_room("a") && text == "hello")
+    );
+    assert!(
+        matches!(&requests[2].1, Request::History { target, limit: 2, .. } if *target == in_room("a"))
+    );
+    assert!(matches!(
+        &requests[3].1,
+        Request::Send {
+            to: Target::User(_),
+            ..
+        }
+    ));
+
+    // Replies in reverse order, with a live event before them.
+    conn.event(chat_proto::Event::Message(message(
+        3,
+        in_room("general"),
+        "bob",
+    )))
+    .await;
+    let (id, _) = requests[3];
+    conn.reply(
+        id,
+        Response::Sent {
+            id: MessageId(12),
+            ts_ms: 0,
+            duplicate: false,
+        },
+    )
+    .await;
+    let page = Page {
+        messages: vec![
+            message(1, in_room("a"), "bob"),
+            message(2, in_room("a"), "alice"),
+        ],
+        complete: true,
+    };
+    conn.reply(requests[2].0, Response::History(page)).await;
+    conn.reply(
+        requests[1].0,
+        Response::Sent {
+            id: MessageId(11),
+            ts_ms: 0,
+            duplicate: false,
+        },
+    )
+    .await;
+    let joined = RoomSummary {
+        name: room("a"),
+        members: 3,
+    };
+    conn.reply(
+        requests[0].0,
+        Response::Joined {
+            room: joined,
+            latest: MessageId(2),
+        },
+    )
+    .await;
+
+    let expected = [
+        json!({"type":"message","id":3,"target":"#general","from":"bob","text":"text 3","ts":1003,"history":false}),
+        json!({"type":"ok","command":"join","room":"#a","members":3}),
+        json!({"type":"ok","command":"msg","id":11,"target":"#a","duplicate":false}),
+        json!({"type":"message","id":1,"target":"#a","from":"bob","text":"text 1","ts":1001,"history":true}),
+        json!({"type":"message","id":2,"target":"#a","from":"alice","text":"text 2","ts":1002,"history":true}),
+        json!({"type":"ok","command":"history","target":"#a","count":2,"complete":true}),
+        json!({"type":"error","code":"unknown_command","message":"unknown command /jion; did you mean /join?"}),
+        json!({"type":"ok","command":"msg","id":12,"target":"@bob","duplicate":false}),
+        json!({"type":"ok","command":"quit"}),
+    ];
+    for expected in expected {
+        assert_eq!(script.line().await, expected);
+    }
+    assert_eq!(script.exit_status().await, 0);
+    assert!(conn.closed_within(PATIENCE).await);
+}
+
+#[tokio::test]
+async fn the_current_target_and_its_errors() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[])).await;
+    script.line().await;
+
+    script
+        .type_lines("hi\n/part\n/who\n/join #a\n/part\nagain\n")
+        .await;
+    let error = |command: &str, message: &str| json!({"type":"error","code":"no_target","message":message,"command":command});
+    assert_eq!(
+        script.line().await,
+        error("msg", "nowhere to send: /join a room or /msg someone first")
+    );
+    assert_eq!(
+        script.line().await,
+        error("part", "no current room: /part #room")
+    );
+    assert_eq!(
+        script.line().await,
+        error("who", "no current room: /who #room")
+    );
+
+    let (id, _) = conn.request().await;
+    conn.refuse(id, chat_proto::ErrorCode::NoSuchRoom).await;
+    let (id, request) = conn.request().await;
+    assert_eq!(request, Request::Leave { room: room("a") });
+    conn.reply(id, Response::Done).await;
+    assert_eq!(
+        script.line().await,
+        json!({"type":"error","code":"no_such_room","message":"no such room","command":"join"})
+    );
+    assert_eq!(
+        script.line().await,
+        json!({"type":"ok","command":"part","room":"#a"})
+    );
+    // Parting the current room cleared it.
+    assert_eq!(
+        script.line().await,
+        error("msg", "nowhere to send: /join a room or /msg someone first")
+    );
+
+    drop(script.input);
+    assert_eq!(
+        tokio::time::timeout(PATIENCE, script.status)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_failed_connect_prints_an_error_and_exits_with_1() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    conn.welcome().await;
+    let (id, _) = conn.request().await;
+    conn.refuse(id, chat_proto::ErrorCode::WrongPassword).await;
+    assert_eq!(
+        script.line().await,
+        json!({"type":"error","code":"wrong_password","message":"wrong password"})
+    );
+    assert_eq!(script.exit_status().await, 1);
+}
+
+#[tokio::test]
+async fn the_binary_quits_on_quit_while_stdin_stays_open() {
+    use std::io::{BufRead, Write};
+    use std::process::{Command, Stdio};
+
+    let mut server = Server::start().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chat-tui"))
+        .args([
+            "--headless",
+            "--user",
+            "alice",
+            "--server",
+            &server.addr.to_string(),
+        ])
+        .arg("--ca")
+        .arg(&server.ca_file)
+        .env("CHAT_PASSWORD", "password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[])).await;
+
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let ready = lines.next().unwrap().unwrap();
+        stdin.write_all(b"/quit\n").unwrap();
+        let quit = lines.next().unwrap().unwrap();
+        // stdin is still open here: the process must exit anyway.
+        let status = child.wait().unwrap();
+        drop(stdin);
+        (ready, quit, status)
+    });
+    let (ready, quit, status) = tokio::time::timeout(PATIENCE, lines)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&ready).unwrap()["type"],
+        "ready"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&quit).unwrap(),
+        json!({"type":"ok","command":"quit"})
+    );
+    assert!(status.success());
+}

@@ -1,0 +1,109 @@
+//! History: paging back through a conversation, and keeping it across restarts.
+
+use chat_proto::{Request, RoomName, Target};
+use chat_tests::TestServer;
+
+#[tokio::test]
+async fn history_pages_back_to_the_first_message() {
+    let server = TestServer::start().await;
+    let alice = server.register("alice").await;
+    let room = RoomName::new("general").unwrap();
+    alice
+        .client
+        .request(Request::Join { room: room.clone() })
+        .await
+        .unwrap();
+    let general = Target::Room(room);
+    let mut sent = Vec::new();
+    for n in 0..25 {
+        sent.push(
+            alice
+                .client
+                .send(general.clone(), format!("message {n}"))
+                .await
+                .unwrap()
+                .0,
+        );
+    }
+
+    let newest = alice
+        .client
+        .history(general.clone(), None, 10)
+        .await
+        .unwrap();
+    assert!(!newest.complete);
+    let ids: Vec<_> = newest.messages.iter().map(|m| m.id).collect();
+    assert_eq!(ids, sent[15..]);
+
+    let middle = alice
+        .client
+        .history(general.clone(), Some(ids[0]), 10)
+        .await
+        .unwrap();
+    assert!(!middle.complete);
+    let ids: Vec<_> = middle.messages.iter().map(|m| m.id).collect();
+    assert_eq!(ids, sent[5..15]);
+
+    let oldest = alice
+        .client
+        .history(general.clone(), Some(ids[0]), 10)
+        .await
+        .unwrap();
+    assert!(oldest.complete);
+    let texts: Vec<_> = oldest.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "message 0",
+            "message 1",
+            "message 2",
+            "message 3",
+            "message 4"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn history_survives_a_restart() {
+    let mut server = TestServer::start().await;
+    let alice = server.register("alice").await;
+    let room = RoomName::new("general").unwrap();
+    alice
+        .client
+        .request(Request::Join { room: room.clone() })
+        .await
+        .unwrap();
+    let general = Target::Room(room);
+    let mut sent = Vec::new();
+    for n in 0..5 {
+        sent.push(
+            alice
+                .client
+                .send(general.clone(), format!("kept {n}"))
+                .await
+                .unwrap()
+                .0,
+        );
+    }
+    alice.client.close().await;
+
+    server.restart().await;
+
+    let alice = server.login("alice").await;
+    let page = alice
+        .client
+        .history(general.clone(), None, 50)
+        .await
+        .unwrap();
+    let ids: Vec<_> = page.messages.iter().map(|m| m.id).collect();
+    assert_eq!(ids, sent);
+    assert!(page.complete);
+    // New messages continue after the old ones.
+    let next = alice
+        .client
+        .send(general, "after the restart".into())
+        .await
+        .unwrap()
+        .0;
+    assert!(next > *sent.last().unwrap());
+}
