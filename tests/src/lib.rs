@@ -107,6 +107,11 @@ impl TestServer {
         TestClient::connect(self.client_config(user, false)).await
     }
 
+    /// Headless mode as `user` (registering), on in-memory stdin and stdout.
+    pub fn headless(&self, user: &str) -> Headless {
+        Headless::start(self.client_config(user, true))
+    }
+
     /// A raw TLS connection that has said nothing yet.
     pub async fn raw(&self) -> RawConnection {
         RawConnection::connect(self.addr, &self.ca_file()).await
@@ -310,5 +315,67 @@ impl Proxy {
 
     pub fn restore(&self) {
         self.open_tx.send_replace(true);
+    }
+}
+
+/// Headless mode running in this process, as a script would drive it.
+pub struct Headless {
+    input: tokio::io::DuplexStream,
+    output: tokio::io::Lines<tokio::io::BufReader<tokio::io::DuplexStream>>,
+    status: JoinHandle<std::io::Result<u8>>,
+}
+
+impl Headless {
+    pub fn start(config: ClientConfig) -> Self {
+        use tokio::io::AsyncBufReadExt;
+
+        let (input, stdin) = tokio::io::duplex(64 * 1024);
+        let (stdout, output) = tokio::io::duplex(64 * 1024);
+        let stdin = tokio::io::BufReader::new(stdin);
+        let status = tokio::spawn(chat_tui::headless::run(config, stdin, stdout));
+        Self {
+            input,
+            output: tokio::io::BufReader::new(output).lines(),
+            status,
+        }
+    }
+
+    /// Writes lines to its standard input.
+    pub async fn type_lines(&mut self, lines: &str) {
+        use tokio::io::AsyncWriteExt;
+        self.input
+            .write_all(lines.as_bytes())
+            .await
+            .expect("headless input");
+    }
+
+    /// The next line of its standard output, parsed.
+    pub async fn line(&mut self) -> serde_json::Value {
+        let line = tokio::time::timeout(PATIENCE, self.output.next_line())
+            .await
+            .expect("output in time")
+            .expect("readable output")
+            .expect("output still open");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    }
+
+    /// The next line whose `type` is `kind`, skipping others.
+    pub async fn next_of(&mut self, kind: &str) -> serde_json::Value {
+        loop {
+            let line = self.line().await;
+            if line["type"] == kind {
+                return line;
+            }
+        }
+    }
+
+    /// Closes standard input and returns the exit status.
+    pub async fn finish(self) -> u8 {
+        drop(self.input);
+        tokio::time::timeout(PATIENCE, self.status)
+            .await
+            .expect("exit in time")
+            .expect("headless task")
+            .expect("output writable")
     }
 }
