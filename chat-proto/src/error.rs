@@ -47,6 +47,8 @@ pub enum ErrorCode {
     },
     /// The client did not read fast enough and its queue filled up.
     TooSlow,
+    /// Nothing was heard from the client for too long.
+    Idle,
     ShuttingDown,
     /// A fault on the server's side; the request may be retried.
     Internal,
@@ -74,6 +76,7 @@ impl ErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::RateLimited { .. } => "rate_limited",
             Self::TooSlow => "too_slow",
+            Self::Idle => "idle",
             Self::ShuttingDown => "shutting_down",
             Self::Internal => "internal",
         }
@@ -129,6 +132,7 @@ impl From<ErrorCode> for ErrorReply {
                 )
             }
             ErrorCode::TooSlow => "connection closed: too slow to read".into(),
+            ErrorCode::Idle => "connection closed: nothing heard from the client".into(),
             ErrorCode::ShuttingDown => "server is shutting down".into(),
             ErrorCode::Internal => "internal server error".into(),
         };

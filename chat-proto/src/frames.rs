@@ -89,6 +89,10 @@ pub enum Request {
     CatchUp {
         points: Vec<ResumePoint>,
     },
+    /// Answered with [`Response::Done`]. A quiet client sends one now and then, so that both
+    /// sides notice a connection that died without a word (a laptop suspended, a NAT
+    /// mapping forgotten).
+    Ping,
 }
 
 /// How a login proves who it is.

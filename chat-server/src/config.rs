@@ -49,6 +49,9 @@ pub struct Limits {
     pub handshake_timeout_s: u64,
     /// Seconds a connection may stay without logging in.
     pub login_timeout_s: u64,
+    /// Seconds without a frame from the client before its connection is presumed dead;
+    /// clients ping well within it.
+    pub idle_timeout_s: u64,
     /// Password hashes computed at once.
     pub hashing_concurrency: usize,
 }
@@ -61,6 +64,7 @@ impl Default for Limits {
             requests_in_flight: 256,
             handshake_timeout_s: 10,
             login_timeout_s: 60,
+            idle_timeout_s: 120,
             hashing_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
         }
     }
@@ -139,6 +143,7 @@ struct FileConfig {
     requests_in_flight: Option<usize>,
     handshake_timeout_s: Option<u64>,
     login_timeout_s: Option<u64>,
+    idle_timeout_s: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -162,6 +167,27 @@ pub enum ConfigError {
     },
     #[error("both `cert` and `key` must be given, or neither")]
     HalfCertificate,
+    #[error("`{0}` must be at least 1")]
+    Zero(&'static str),
+}
+
+impl Limits {
+    /// Refuses settings that would stop the server from working at all.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let counts = [
+            ("max_connections", self.max_connections as u64),
+            ("outbound_queue", self.outbound_queue as u64),
+            ("requests_in_flight", self.requests_in_flight as u64),
+            ("hashing_concurrency", self.hashing_concurrency as u64),
+            ("handshake_timeout_s", self.handshake_timeout_s),
+            ("login_timeout_s", self.login_timeout_s),
+            ("idle_timeout_s", self.idle_timeout_s),
+        ];
+        match counts.iter().find(|(_, value)| *value == 0) {
+            Some((name, _)) => Err(ConfigError::Zero(name)),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Cli {
@@ -207,6 +233,8 @@ impl Cli {
             .handshake_timeout_s
             .unwrap_or(limits.handshake_timeout_s);
         limits.login_timeout_s = file.login_timeout_s.unwrap_or(limits.login_timeout_s);
+        limits.idle_timeout_s = file.idle_timeout_s.unwrap_or(limits.idle_timeout_s);
+        limits.validate()?;
         Ok(config)
     }
 }
@@ -264,6 +292,17 @@ mod tests {
         assert!(!config.registration_open);
         assert_eq!(config.limits.max_connections, 5);
         assert_eq!(config.durability, Durability::Normal);
+    }
+
+    #[test]
+    fn a_zero_limit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "outbound_queue = 0\n").unwrap();
+        let err = cli(&["--config", path.to_str().unwrap()])
+            .into_config()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::Zero("outbound_queue")), "{err}");
     }
 
     #[test]

@@ -81,15 +81,21 @@ impl Connection {
         mut frames: Reader<S>,
         shutdown: &CancellationToken,
     ) -> Option<ErrorReply> {
-        if let Err(reason) = self.greet(&mut frames).await {
+        let greeted = tokio::select! {
+            () = shutdown.cancelled() => Err(Some(ErrorCode::ShuttingDown.into())),
+            greeted = self.greet(&mut frames) => greeted,
+        };
+        if let Err(reason) = greeted {
             return reason;
         }
         let limits = &self.shared.config.limits;
         let max_in_flight = limits.requests_in_flight;
+        let idle_limit = Duration::from_secs(limits.idle_timeout_s);
         let login_deadline = tokio::time::sleep(Duration::from_secs(limits.login_timeout_s));
-        tokio::pin!(login_deadline);
+        let idle_deadline = tokio::time::sleep(idle_limit);
+        tokio::pin!(login_deadline, idle_deadline);
         loop {
-            tokio::select! {
+            let frame = tokio::select! {
                 biased;
                 () = shutdown.cancelled() => return Some(ErrorCode::ShuttingDown.into()),
                 () = self.outbound.too_slow.cancelled() => return Some(ErrorCode::TooSlow.into()),
@@ -97,15 +103,23 @@ impl Connection {
                 () = &mut login_deadline, if self.session.is_none() => {
                     return Some(ErrorReply::new(ErrorCode::NotLoggedIn, "login timed out"));
                 }
-                Some((id, result)) = self.in_flight.next() => self.reply(id, result),
-                frame = frames.next(), if self.in_flight.len() < max_in_flight => match frame {
-                    None => return None,
-                    Some(Err(err)) => return refusal(CodecError::classify(err)),
-                    Some(Ok(ClientFrame::Hello(_))) => {
-                        return Some(ErrorReply::new(ErrorCode::BadFrame, "hello sent twice"));
-                    }
-                    Some(Ok(ClientFrame::Request { id, request })) => self.begin(id, request).await,
-                },
+                () = &mut idle_deadline => return Some(ErrorCode::Idle.into()),
+                Some((id, result)) = self.in_flight.next() => {
+                    self.reply(id, result);
+                    continue;
+                }
+                frame = frames.next(), if self.in_flight.len() < max_in_flight => frame,
+            };
+            idle_deadline
+                .as_mut()
+                .reset(tokio::time::Instant::now() + idle_limit);
+            match frame {
+                None => return None,
+                Some(Err(err)) => return refusal(CodecError::classify(err)),
+                Some(Ok(ClientFrame::Hello(_))) => {
+                    return Some(ErrorReply::new(ErrorCode::BadFrame, "hello sent twice"));
+                }
+                Some(Ok(ClientFrame::Request { id, request })) => self.begin(id, request).await,
             }
         }
     }
@@ -141,12 +155,15 @@ impl Connection {
             return Err(Some(code.into()));
         }
         tracing::debug!(client = %hello.client, "hello");
-        self.outbound.push_frame(&ServerFrame::Welcome(Welcome {
+        let welcome = ServerFrame::Welcome(Welcome {
             version: PROTOCOL_VERSION,
             server: format!("chat-server/{}", env!("CARGO_PKG_VERSION")),
             registration_open: self.shared.config.registration_open,
-        }));
-        Ok(())
+        });
+        self.outbound.push_frame(&welcome).map_err(|err| {
+            tracing::error!(error = %err, "cannot encode the welcome");
+            Some(ErrorCode::Internal.into())
+        })
     }
 
     /// Starts a request. Logins complete here, since they change the connection's state;
@@ -171,9 +188,18 @@ impl Connection {
             }
             (None, _) => self.reply(id, Err(ErrorCode::NotLoggedIn.into())),
             (Some(session), request) => {
+                let changes_membership =
+                    matches!(request, Request::Join { .. } | Request::Leave { .. });
                 let reply: Reply = requests::begin(&self.shared, session, request).await;
-                self.in_flight
-                    .push(Box::pin(async move { (id, reply.await) }));
+                if changes_membership {
+                    // The requests after it are authorised against the membership it sets,
+                    // so it completes before they start: `/join #new` then `hello` works.
+                    let result = reply.await;
+                    self.reply(id, result);
+                } else {
+                    self.in_flight
+                        .push(Box::pin(async move { (id, reply.await) }));
+                }
             }
         }
     }
@@ -182,7 +208,16 @@ impl Connection {
         if let Err(err) = &result {
             tracing::debug!(code = err.code.as_str(), "request refused");
         }
-        self.outbound.push_frame(&ServerFrame::Reply { id, result });
+        if let Err(err) = self.outbound.push_frame(&ServerFrame::Reply { id, result }) {
+            // Pages are sized to fit a frame; anything else too large is a bug of ours, and
+            // the client still gets its one reply.
+            tracing::error!(error = %err, "cannot encode a reply");
+            let fallback = ErrorReply::new(ErrorCode::Internal, "reply too large");
+            let _ = self.outbound.push_frame(&ServerFrame::Reply {
+                id,
+                result: Err(fallback),
+            });
+        }
     }
 
     /// Logs out, sends the closing frame and lets the writer drain.
@@ -193,7 +228,11 @@ impl Connection {
         writer: tokio::task::JoinHandle<()>,
     ) {
         if let Some(session) = &self.session {
-            session::log_out(&self.shared, session).await;
+            // A connection that dropped frames or failed to write them has not delivered
+            // everything queued, so it does not count as having seen it.
+            let delivered =
+                !self.outbound.too_slow.is_cancelled() && !self.write_failed.is_cancelled();
+            session::log_out(&self.shared, session, delivered).await;
         }
         if let Some(reason) = &reason {
             tracing::debug!(code = reason.code.as_str(), "closing connection");
@@ -272,5 +311,6 @@ fn request_name(request: &Request) -> &'static str {
         Request::Send { .. } => "send",
         Request::History { .. } => "history",
         Request::CatchUp { .. } => "catch_up",
+        Request::Ping => "ping",
     }
 }

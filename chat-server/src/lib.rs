@@ -47,4 +47,6 @@ pub enum ServerError {
     Store(#[from] store::StoreError),
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
 }

@@ -22,20 +22,21 @@ impl Outbound {
     }
 
     /// Queues a frame without waiting. The queue's bound is the connection's share of the
-    /// server's memory; when it is full the client is marked too slow and the frame is
-    /// dropped, which loses nothing: the connection closes and the client resumes from the
-    /// last message it saw.
+    /// server's memory; when it is full the client is marked too slow, and this frame and
+    /// every later one are dropped. Nothing is lost: no frame follows the gap, the connection
+    /// closes, and the client resumes from the last message it saw.
     pub fn push(&self, frame: Bytes) {
+        if self.too_slow.is_cancelled() {
+            return;
+        }
         if let Err(mpsc::error::TrySendError::Full(_)) = self.frames_tx.try_send(frame) {
             self.too_slow.cancel();
         }
     }
 
     /// Encodes and queues a frame meant for this connection alone.
-    pub fn push_frame(&self, frame: &ServerFrame) {
-        match codec::encode(frame) {
-            Ok(bytes) => self.push(bytes),
-            Err(err) => tracing::error!(error = %err, "cannot encode a frame"),
-        }
+    pub fn push_frame(&self, frame: &ServerFrame) -> Result<(), codec::CodecError> {
+        self.push(codec::encode(frame)?);
+        Ok(())
     }
 }

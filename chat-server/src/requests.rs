@@ -15,7 +15,10 @@ use futures::future::BoxFuture;
 use crate::hub::RoomAccess;
 use crate::session::LoggedIn;
 use crate::shared::Shared;
-use crate::store::{Destination, NewMessage};
+use crate::store::{Budget, Destination, NewMessage, message_bytes};
+
+/// Most conversations one catch-up may name; each costs a query.
+const MAX_CATCH_UP_POINTS: usize = 4096;
 
 /// The rest of a request, resolving to its reply.
 pub type Reply = BoxFuture<'static, Result<Response, ErrorReply>>;
@@ -38,7 +41,12 @@ pub async fn begin(shared: &Arc<Shared>, session: &Arc<LoggedIn>, request: Reque
             before,
             limit,
         } => history(shared, session, target, before, limit).await,
+        Request::CatchUp { points } if points.len() > MAX_CATCH_UP_POINTS => Err(ErrorReply::new(
+            ErrorCode::InvalidRequest,
+            format!("at most {MAX_CATCH_UP_POINTS} resume points"),
+        )),
         Request::CatchUp { points } => Ok(catch_up(shared.clone(), session.clone(), points)),
+        Request::Ping => Ok(done(Response::Done)),
         Request::Register { .. } | Request::Login { .. } => Err(ErrorCode::AlreadyLoggedIn.into()),
     };
     started.unwrap_or_else(|err| Box::pin(std::future::ready(Err(err))))
@@ -192,7 +200,11 @@ async fn history(
     let destination = destination(shared, session, target).await?;
     let shared = shared.clone();
     Ok(Box::pin(async move {
-        let (messages, complete) = shared.store.page_before(destination, before, limit).await?;
+        let budget = Budget::messages(limit);
+        let (messages, complete) = shared
+            .store
+            .page_before(destination, before, budget)
+            .await?;
         Ok(Response::History(Page { messages, complete }))
     }))
 }
@@ -202,7 +214,7 @@ async fn history(
 fn catch_up(shared: Arc<Shared>, session: Arc<LoggedIn>, points: Vec<ResumePoint>) -> Reply {
     Box::pin(async move {
         let mut messages = Vec::new();
-        let mut budget = MAX_PAGE;
+        let mut budget = Budget::messages(MAX_PAGE);
         for point in points {
             let destination = match destination(&shared, &session, point.target).await {
                 Ok(destination) => destination,
@@ -211,13 +223,16 @@ fn catch_up(shared: Arc<Shared>, session: Arc<LoggedIn>, points: Vec<ResumePoint
                 }
                 Err(err) => return Err(err),
             };
-            let page = shared
+            let (page, more) = shared
                 .store
                 .page_after(destination, point.after, budget)
                 .await?;
-            budget -= page.len() as u16;
+            budget.messages -= page.len() as u16;
+            budget.bytes = budget
+                .bytes
+                .saturating_sub(page.iter().map(message_bytes).sum());
             messages.extend(page);
-            if budget == 0 {
+            if more || budget.messages == 0 || budget.bytes == 0 {
                 return Ok(Response::CatchUp(Page {
                     messages,
                     complete: false,

@@ -34,6 +34,7 @@ pub struct Server {
 impl Server {
     /// Prepares TLS and the store and binds the listening socket.
     pub async fn bind(config: Config) -> Result<Self, ServerError> {
+        config.limits.validate()?;
         std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
             path: config.data_dir.clone(),
             source,

@@ -71,16 +71,17 @@ pub async fn log_in(
             ))
         }
         Err(err) => {
-            log_out(shared, &logged_in).await;
+            log_out(shared, &logged_in, false).await;
             Err(err)
         }
     }
 }
 
-/// Takes a session offline. Before the user's last session goes, what they have seen is
-/// recorded, so that by the time others see them offline a new login starts from there.
-pub async fn log_out(shared: &Shared, session: &LoggedIn) {
-    if shared.hub.is_last_session(&session.name, session.session) {
+/// Takes a session offline. When it is the user's last and it delivered everything it was
+/// given, what the user has seen is recorded first, so that by the time others see them
+/// offline a new login starts from there.
+pub async fn log_out(shared: &Shared, session: &LoggedIn, delivered: bool) {
+    if delivered && shared.hub.is_last_session(&session.name, session.session) {
         let marked = match shared.store.mark_seen(session.id).await {
             Ok(ticket) => ticket.wait().await,
             Err(err) => Err(err),

@@ -5,7 +5,8 @@ mod support;
 use std::time::Duration;
 
 use chat_proto::{
-    ClientMsgId, Credential, ErrorCode, Event, MessageId, Request, Response, RoomSummary,
+    ClientFrame, ClientMsgId, Credential, ErrorCode, Event, MessageId, Request, Response,
+    RoomSummary,
 };
 use chat_tui::{Client, ClientError, ClientEvent};
 use support::{Conn, PATIENCE, Server, in_room, message, point, room, session, user};
@@ -477,6 +478,33 @@ async fn a_server_that_stops_answering_is_given_up_on() {
     // With the clock paused, the only timer left is the client's silence limit, which the
     // runtime jumps to as soon as everything waits.
     tokio::time::pause();
+    match events.recv().await {
+        Some(ClientEvent::Disconnected { reason }) => {
+            assert_eq!(reason, "server stopped answering");
+        }
+        other => panic!("expected a disconnect, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_quiet_client_pings_and_gives_up_when_no_answer_comes() {
+    let mut server = Server::start().await;
+    let (_client, mut events, mut conn) = connected(&mut server).await;
+
+    // With the clock paused, the runtime jumps to the client's next timer whenever all wait.
+    tokio::time::pause();
+    let long_enough = Duration::from_secs(120);
+    let ClientFrame::Request { id, request } = conn.recv_within(long_enough).await else {
+        panic!("expected a request");
+    };
+    assert_eq!(request, Request::Ping);
+    conn.reply(id, Response::Done).await;
+
+    // Answered, so the connection stands; the next ping goes unanswered.
+    let ClientFrame::Request { request, .. } = conn.recv_within(long_enough).await else {
+        panic!("expected a request");
+    };
+    assert_eq!(request, Request::Ping);
     match events.recv().await {
         Some(ClientEvent::Disconnected { reason }) => {
             assert_eq!(reason, "server stopped answering");

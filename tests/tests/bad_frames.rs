@@ -202,3 +202,12 @@ async fn a_second_hello_is_refused() {
     .await;
     assert_eq!(closing_code(raw.recv().await), ErrorCode::BadFrame);
 }
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_as_idle() {
+    let server = TestServer::start_configured(|config| config.limits.idle_timeout_s = 1).await;
+    let mut raw = server.raw().await;
+    raw.hello().await;
+    assert_eq!(closing_code(raw.recv().await), ErrorCode::Idle);
+    assert_closed(&mut raw).await;
+}

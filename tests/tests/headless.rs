@@ -138,3 +138,25 @@ async fn every_bad_command_gets_one_error_line_in_order() {
     );
     assert_eq!(carol.finish().await, 0);
 }
+
+#[tokio::test]
+async fn a_join_and_a_message_typed_at_once_both_succeed() {
+    let server = TestServer::start().await;
+    let mut dave = server.headless("dave");
+    dave.next_of("ready").await;
+    dave.type_lines("/join #new-room\nfirst words\n/part\n")
+        .await;
+    let mut answers = Vec::new();
+    while answers.len() < 3 {
+        let line = dave.line().await;
+        if matches!(line["type"].as_str(), Some("ok" | "error")) {
+            answers.push(format!(
+                "{}:{}",
+                line["type"].as_str().unwrap(),
+                line["command"].as_str().unwrap()
+            ));
+        }
+    }
+    assert_eq!(answers, ["ok:join", "ok:msg", "ok:part"]);
+    assert_eq!(dave.finish().await, 0);
+}

@@ -107,3 +107,46 @@ async fn history_survives_a_restart() {
         .0;
     assert!(next > *sent.last().unwrap());
 }
+
+#[tokio::test]
+async fn pages_of_long_messages_fit_in_a_frame_and_page_on() {
+    let server = TestServer::start().await;
+    let alice = server.register("alice").await;
+    let room = RoomName::new("logs").unwrap();
+    alice
+        .client
+        .request(Request::Join { room: room.clone() })
+        .await
+        .unwrap();
+    let logs = Target::Room(room);
+    // 100 messages of the longest kind: 400 KiB, more than one frame holds.
+    let long = "z".repeat(chat_proto::MAX_MESSAGE_LEN);
+    let mut sent = Vec::new();
+    for _ in 0..100 {
+        sent.push(
+            alice
+                .client
+                .send(logs.clone(), long.clone())
+                .await
+                .unwrap()
+                .0,
+        );
+    }
+
+    let mut fetched = Vec::new();
+    let mut before = None;
+    loop {
+        let page = alice
+            .client
+            .history(logs.clone(), before, chat_proto::MAX_PAGE)
+            .await
+            .unwrap();
+        assert!(!page.messages.is_empty());
+        before = page.messages.first().map(|m| m.id);
+        fetched.splice(0..0, page.messages.iter().map(|m| m.id));
+        if page.complete {
+            break;
+        }
+    }
+    assert_eq!(fetched, sent);
+}

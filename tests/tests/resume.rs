@@ -90,6 +90,39 @@ async fn a_dropped_connection_resumes_with_no_gap_and_no_duplicate() {
 }
 
 #[tokio::test]
+async fn a_room_where_nothing_was_said_since_login_resumes_without_skipping() {
+    let server = TestServer::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let alice = server.register("alice").await;
+    join_general(&alice).await;
+    let bob = register_via(&server, &proxy, "bob").await;
+    join_general(&bob).await;
+    bob.client.close().await;
+
+    // A fresh client of Bob's, already a member, hears nothing before the outage.
+    let mut config = server.client_config("bob", false);
+    config.server = proxy.addr.to_string();
+    let mut bob = TestClient::connect(config).await;
+    proxy.cut();
+    wait_for(&mut bob, |e| matches!(e, ClientEvent::Disconnected { .. })).await;
+    let mut missed = Vec::new();
+    for n in 0..3 {
+        missed.push(
+            alice
+                .client
+                .send(general(), format!("while away {n}"))
+                .await
+                .unwrap()
+                .0,
+        );
+    }
+    proxy.restore();
+
+    let got: Vec<_> = bob.messages(3).await.iter().map(|m| m.id).collect();
+    assert_eq!(got, missed);
+}
+
+#[tokio::test]
 async fn repeated_outages_during_a_stream_of_sends_lose_and_repeat_nothing() {
     let server = TestServer::start().await;
     let proxy = Proxy::start(server.addr).await;

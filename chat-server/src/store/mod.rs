@@ -21,7 +21,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use tokio::sync::{mpsc, oneshot};
 
 pub use ops::{Appended, Destination, JoinedRoom, NewMessage};
-pub use queries::{Credentials, LoginState, RoomRecord};
+pub use queries::{Budget, Credentials, LoginState, RoomRecord, message_bytes};
 
 use ops::Op;
 use writer::{Queued, Writer};
@@ -193,25 +193,25 @@ impl Store {
             .await
     }
 
-    /// Up to `limit` messages before `before` (or the newest), in increasing id order, and
-    /// whether they reach the start of the conversation.
+    /// Messages before `before` (or the newest), in increasing id order, and whether they
+    /// reach the start of the conversation.
     pub async fn page_before(
         &self,
         destination: Destination,
         before: Option<MessageId>,
-        limit: u16,
+        limit: Budget,
     ) -> Result<(Vec<Message>, bool), StoreError> {
         self.read(move |conn| queries::page_before(conn, &destination, before, limit))
             .await
     }
 
-    /// Up to `limit` messages after `after`, in increasing id order.
+    /// Messages after `after`, in increasing id order, and whether more remain.
     pub async fn page_after(
         &self,
         destination: Destination,
         after: MessageId,
-        limit: u16,
-    ) -> Result<Vec<Message>, StoreError> {
+        limit: Budget,
+    ) -> Result<(Vec<Message>, bool), StoreError> {
         self.read(move |conn| queries::page_after(conn, &destination, after, limit))
             .await
     }

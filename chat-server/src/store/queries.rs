@@ -32,6 +32,26 @@ pub struct LoginState {
     pub newest: MessageId,
 }
 
+/// How much one page may hold: a count the client asked for, and bytes that keep the reply
+/// well inside one frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub messages: u16,
+    pub bytes: usize,
+}
+
+impl Budget {
+    /// Half a frame: the rest of a reply is small, and the estimate is generous.
+    pub const PAGE_BYTES: usize = chat_proto::MAX_FRAME_LEN / 2;
+
+    pub fn messages(messages: u16) -> Self {
+        Self {
+            messages,
+            bytes: Self::PAGE_BYTES,
+        }
+    }
+}
+
 /// Names are validated when written, so a bad one read back is corruption.
 fn parse_name<T: std::str::FromStr>(raw: &str) -> rusqlite::Result<T> {
     raw.parse()
@@ -133,44 +153,79 @@ pub fn login_state(conn: &Connection, user: UserId) -> Result<LoginState, StoreE
     })
 }
 
+/// Ids are stored as SQLite's signed integers; none above `i64::MAX` exists.
+fn sql_id(id: MessageId) -> i64 {
+    i64::try_from(id.0).unwrap_or(i64::MAX)
+}
+
+/// Keeps the longest prefix of `messages` whose text fits in `max_bytes` (always at least
+/// one message, which is far below the frame limit on its own); true when it cut any.
+fn fit(messages: &mut Vec<Message>, max_bytes: usize) -> bool {
+    let mut used = 0;
+    let fitting = messages
+        .iter()
+        .position(|m| {
+            used += message_bytes(m);
+            used > max_bytes
+        })
+        .map_or(messages.len(), |over| over.max(1));
+    let cut = fitting < messages.len();
+    messages.truncate(fitting);
+    cut
+}
+
+/// A generous estimate of a message's encoded size.
+pub fn message_bytes(message: &Message) -> usize {
+    const FIXED: usize = 64;
+    FIXED + message.text.len() + message.from.as_str().len() + chat_proto::names::MAX_ROOM_NAME
+}
+
 pub fn page_before(
     conn: &Connection,
     destination: &Destination,
     before: Option<MessageId>,
-    limit: u16,
+    limit: Budget,
 ) -> Result<(Vec<Message>, bool), StoreError> {
     let Some(conversation) = destination.conversation(conn, false)? else {
         return Ok((Vec::new(), true));
     };
-    let before = before.map_or(i64::MAX, |id| id.0 as i64);
+    let before = before.map_or(i64::MAX, sql_id);
     // One row more than asked tells whether older messages remain.
     let mut messages = select(
         conn,
         destination,
         "WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3",
-        params![conversation.0, before, i64::from(limit) + 1],
+        params![conversation.0, before, i64::from(limit.messages) + 1],
     )?;
-    let complete = messages.len() <= usize::from(limit);
-    messages.truncate(usize::from(limit));
+    let mut complete = messages.len() <= usize::from(limit.messages);
+    messages.truncate(usize::from(limit.messages));
+    if fit(&mut messages, limit.bytes) {
+        complete = false;
+    }
     messages.reverse();
     Ok((messages, complete))
 }
 
+/// Messages after `after`, and whether more remain than fitted in the budget.
 pub fn page_after(
     conn: &Connection,
     destination: &Destination,
     after: MessageId,
-    limit: u16,
-) -> Result<Vec<Message>, StoreError> {
+    limit: Budget,
+) -> Result<(Vec<Message>, bool), StoreError> {
     let Some(conversation) = destination.conversation(conn, false)? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     };
-    select(
+    let mut messages = select(
         conn,
         destination,
         "WHERE m.conversation_id = ?1 AND m.id > ?2 ORDER BY m.id LIMIT ?3",
-        params![conversation.0, after.0 as i64, limit],
-    )
+        params![conversation.0, sql_id(after), i64::from(limit.messages) + 1],
+    )?;
+    let mut more = messages.len() > usize::from(limit.messages);
+    messages.truncate(usize::from(limit.messages));
+    more |= fit(&mut messages, limit.bytes);
+    Ok((messages, more))
 }
 
 fn select(
@@ -195,4 +250,34 @@ fn select(
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat_proto::{Target, UserName};
+
+    fn message(len: usize) -> Message {
+        let from = UserName::new("alice").unwrap();
+        Message {
+            id: MessageId(1),
+            to: Target::User(from.clone()),
+            from,
+            text: "x".repeat(len),
+            ts_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_page_is_cut_to_its_byte_budget_but_keeps_one_message() {
+        let mut messages = vec![message(100), message(100), message(100)];
+        let two = message_bytes(&messages[0]) * 2;
+        assert!(fit(&mut messages, two));
+        assert_eq!(messages.len(), 2);
+        assert!(!fit(&mut messages, two));
+
+        let mut huge = vec![message(4096)];
+        assert!(!fit(&mut huge, 10));
+        assert_eq!(huge.len(), 1);
+    }
 }

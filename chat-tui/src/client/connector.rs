@@ -127,6 +127,9 @@ impl Connector {
         held: &mut Held,
     ) -> Result<(), ClientError> {
         let mut plan = CatchUp::new(server_points);
+        for point in server_points {
+            self.cursors.adopt(point);
+        }
         loop {
             let points = plan.points(&self.cursors);
             if points.is_empty() {

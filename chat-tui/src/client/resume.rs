@@ -48,6 +48,15 @@ impl Cursors {
         *last = (*last).max(at);
     }
 
+    /// Starts a conversation's cursor at the server's resume point, unless it has one.
+    ///
+    /// After a login every conversation the server names gets a cursor, even one where no
+    /// message has arrived yet; otherwise a later reconnect would resume it from the server's
+    /// point of that later time and skip what was sent in between.
+    pub fn adopt(&mut self, point: &ResumePoint) {
+        self.last.entry(point.target.clone()).or_insert(point.after);
+    }
+
     /// Records a message that is about to be emitted.
     ///
     /// Returns its conversation when the message is new, and `None` when its id is not above
@@ -187,6 +196,18 @@ mod tests {
             target,
             after: MessageId(after),
         }
+    }
+
+    #[test]
+    fn adopting_a_server_point_never_moves_an_existing_cursor() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.adopt(&point(room("quiet"), 7));
+        assert_eq!(cursors.get(&room("quiet")), Some(MessageId(7)));
+        assert!(cursors.observe(&msg(9, room("busy"), "bob")).is_some());
+        cursors.adopt(&point(room("busy"), 20));
+        cursors.adopt(&point(room("quiet"), 30));
+        assert_eq!(cursors.get(&room("busy")), Some(MessageId(9)));
+        assert_eq!(cursors.get(&room("quiet")), Some(MessageId(7)));
     }
 
     /// Runs the catch-up sequence the way the connection task does: pages are fetched with

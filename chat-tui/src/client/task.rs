@@ -22,8 +22,14 @@ use super::link::Link;
 use super::{ClientError, ClientEvent};
 
 /// How many requests may await replies at once; past it, the task stops taking requests,
-/// so that callers wait in the bounded request channel.
-const MAX_IN_FLIGHT: usize = 1024;
+/// so that callers wait in the bounded request channel. It matches the server's default
+/// window, so that the server never stops reading a client that is itself waiting to write.
+const MAX_IN_FLIGHT: usize = 256;
+
+/// How long the client may send nothing before it pings. Well inside the server's idle
+/// limit (two minutes by default), and it lets a dead connection be noticed even while only
+/// listening.
+const PING_INTERVAL: Duration = Duration::from_secs(30);
 
 /// How long a request may go unanswered, with nothing else heard from the server either,
 /// before the connection is presumed dead. TCP alone can take many minutes to notice a
@@ -57,6 +63,10 @@ pub struct Task {
     in_flight: BTreeMap<u64, Sent>,
     /// When the server was last heard from on the current connection.
     last_heard: Instant,
+    /// When the client last sent anything on the current connection.
+    last_sent: Instant,
+    /// The unanswered ping, by request id, and when it was sent.
+    ping: Option<(u64, Instant)>,
 }
 
 /// A request on the wire.
@@ -86,6 +96,8 @@ enum Step {
     Call(Option<Call>),
     /// A request waited too long, and the server said nothing meanwhile.
     Silence,
+    /// The client has been quiet for a while.
+    Ping,
 }
 
 impl Task {
@@ -95,6 +107,8 @@ impl Task {
             conn,
             in_flight: BTreeMap::new(),
             last_heard: Instant::now(),
+            last_sent: Instant::now(),
+            ping: None,
         }
     }
 
@@ -173,6 +187,8 @@ impl Task {
             return Ended::Lost(err.to_string());
         }
         self.last_heard = Instant::now();
+        self.last_sent = Instant::now();
+        self.ping = None;
         loop {
             let deadline = self.silence_deadline();
             // Frames before the deadline: a reply already received is not a silence.
@@ -185,6 +201,8 @@ impl Task {
                 }
                 () = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)),
                     if deadline.is_some() => Step::Silence,
+                () = tokio::time::sleep_until(self.last_sent + PING_INTERVAL),
+                    if self.ping.is_none() => Step::Ping,
             };
             let ended = match step {
                 Step::Control(Some(Control::DropConnection { done_tx })) => {
@@ -199,6 +217,7 @@ impl Task {
                 Step::Frame(Err(err)) => Some(Ended::Lost(err.to_string())),
                 Step::Call(Some(call)) => self.on_call(call, link).await,
                 Step::Silence => Some(Ended::Lost("server stopped answering".into())),
+                Step::Ping => self.send_ping(link).await,
             };
             if let Some(ended) = ended {
                 return ended;
@@ -207,10 +226,30 @@ impl Task {
     }
 
     /// When the connection counts as dead if nothing is heard before: only while a request
-    /// waits for its reply, since the protocol has no heartbeat to expect otherwise.
+    /// or a ping waits for its reply.
     fn silence_deadline(&self) -> Option<Instant> {
-        let (_, oldest) = self.in_flight.first_key_value()?;
-        Some(oldest.at.max(self.last_heard) + SILENCE_LIMIT)
+        let oldest_request = self.in_flight.first_key_value().map(|(_, sent)| sent.at);
+        let waiting_since = match (oldest_request, self.ping.map(|(_, at)| at)) {
+            (Some(request), Some(ping)) => request.min(ping),
+            (one, other) => one.or(other)?,
+        };
+        Some(waiting_since.max(self.last_heard) + SILENCE_LIMIT)
+    }
+
+    /// Sends a ping, whose reply is only a sign of life.
+    async fn send_ping(&mut self, link: &mut Link) -> Option<Ended> {
+        let id = self.conn.next_id();
+        let now = Instant::now();
+        self.ping = Some((id.0, now));
+        self.last_sent = now;
+        let frame = ClientFrame::Request {
+            id,
+            request: Request::Ping,
+        };
+        link.send(frame)
+            .await
+            .err()
+            .map(|err| Ended::Lost(err.to_string()))
     }
 
     /// Sends again what the previous connection left unanswered, oldest first.
@@ -237,6 +276,7 @@ impl Task {
             id,
             request: call.request.clone(),
         };
+        self.last_sent = Instant::now();
         // Recorded before sending, so that a failed send is retried on the next connection.
         self.in_flight.insert(
             id.0,
@@ -259,7 +299,9 @@ impl Task {
                         .cursors
                         .start(Target::Room(room.name.clone()), *latest);
                 }
-                if let Some(sent) = self.in_flight.remove(&id.0) {
+                if self.ping.is_some_and(|(ping, _)| ping == id.0) {
+                    self.ping = None;
+                } else if let Some(sent) = self.in_flight.remove(&id.0) {
                     let _ = sent.call.reply_tx.send(result.map_err(ClientError::Server));
                 } else {
                     tracing::debug!(id = id.0, "reply to no request");

@@ -139,7 +139,11 @@ pub struct Conn {
 
 impl Conn {
     pub async fn recv(&mut self) -> ClientFrame {
-        tokio::time::timeout(PATIENCE, self.reader.next())
+        self.recv_within(PATIENCE).await
+    }
+
+    pub async fn recv_within(&mut self, wait: Duration) -> ClientFrame {
+        tokio::time::timeout(wait, self.reader.next())
             .await
             .expect("client sent nothing")
             .expect("client closed the connection")
