@@ -60,6 +60,8 @@ where
     connection.finish(reason, last_tx, writer).await;
 }
 
+/// The reading side of one connection and what it knows: who is logged in, which requests
+/// await their replies, and whether the writer has failed.
 struct Connection {
     shared: Arc<Shared>,
     outbound: Outbound,
@@ -68,6 +70,7 @@ struct Connection {
     in_flight: FuturesUnordered<
         futures::future::BoxFuture<'static, (RequestId, Result<Response, ErrorReply>)>,
     >,
+    /// Cancelled by the writer when the socket fails, so that reading stops too.
     write_failed: CancellationToken,
 }
 

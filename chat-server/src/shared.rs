@@ -10,11 +10,14 @@ use crate::config::Config;
 use crate::hub::{Hub, SessionId};
 use crate::store::{Store, StoreError};
 
+/// The server's state that outlives any one connection: settings, the store, the live hub
+/// and the password checker. Every connection task holds it behind one `Arc`.
 pub struct Shared {
     pub config: Config,
     pub store: Store,
     pub hub: Arc<Hub>,
     pub passwords: PasswordCheck,
+    /// Numbers sessions, so that one of a user's several connections can be told apart.
     next_session: AtomicU64,
 }
 
