@@ -87,8 +87,13 @@ impl CodecError {
 
 /// The length-delimited layer with the protocol's limit.
 pub fn length_codec() -> LengthDelimitedCodec {
+    length_codec_up_to(MAX_FRAME_LEN)
+}
+
+/// The length-delimited layer with a lower limit of the reader's choosing.
+fn length_codec_up_to(max_frame_len: usize) -> LengthDelimitedCodec {
     LengthDelimitedCodec::builder()
-        .max_frame_length(MAX_FRAME_LEN)
+        .max_frame_length(max_frame_len.min(MAX_FRAME_LEN))
         .new_codec()
 }
 
@@ -97,10 +102,11 @@ pub fn client_transport<T: AsyncRead + AsyncWrite>(io: T) -> ClientTransport<T> 
     tokio_serde::Framed::new(Framed::new(io, length_codec()), Format::from(options()))
 }
 
-/// Wraps the reading half of a server's connection.
-pub fn server_reader<R: AsyncRead>(read: R) -> ServerReader<R> {
+/// Wraps the reading half of a server's connection, taking frames of up to
+/// `max_frame_len` bytes (never more than [`MAX_FRAME_LEN`]).
+pub fn server_reader<R: AsyncRead>(read: R, max_frame_len: usize) -> ServerReader<R> {
     tokio_serde::Framed::new(
-        FramedRead::new(read, length_codec()),
+        FramedRead::new(read, length_codec_up_to(max_frame_len)),
         Format::from(options()),
     )
 }
@@ -318,7 +324,7 @@ mod tests {
         use tokio::io::AsyncWriteExt;
 
         let (mut client, server) = tokio::io::duplex(64);
-        let mut reader = server_reader(server);
+        let mut reader = server_reader(server, MAX_FRAME_LEN);
         let claimed = u32::try_from(MAX_FRAME_LEN + 1).unwrap();
         client.write_all(&claimed.to_be_bytes()).await.unwrap();
         let err = reader.next().await.unwrap().unwrap_err();

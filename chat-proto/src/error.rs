@@ -49,6 +49,18 @@ pub enum ErrorCode {
     TooSlow,
     /// Nothing was heard from the client for too long.
     Idle,
+    /// Too many connections, from this address or in all.
+    TooManyConnections,
+    /// The user is in as many rooms as the server allows.
+    TooManyRooms {
+        limit: u32,
+    },
+    /// The room has as many members as the server allows.
+    RoomFull {
+        limit: u32,
+    },
+    /// The server is out of space for new data; nothing was stored.
+    StorageFull,
     ShuttingDown,
     /// A fault on the server's side; the request may be retried.
     Internal,
@@ -77,6 +89,10 @@ impl ErrorCode {
             Self::RateLimited { .. } => "rate_limited",
             Self::TooSlow => "too_slow",
             Self::Idle => "idle",
+            Self::TooManyConnections => "too_many_connections",
+            Self::TooManyRooms { .. } => "too_many_rooms",
+            Self::RoomFull { .. } => "room_full",
+            Self::StorageFull => "storage_full",
             Self::ShuttingDown => "shutting_down",
             Self::Internal => "internal",
         }
@@ -133,6 +149,14 @@ impl From<ErrorCode> for ErrorReply {
             }
             ErrorCode::TooSlow => "connection closed: too slow to read".into(),
             ErrorCode::Idle => "connection closed: nothing heard from the client".into(),
+            ErrorCode::TooManyConnections => "too many connections; try again later".into(),
+            ErrorCode::TooManyRooms { limit } => {
+                format!("you are in {limit} rooms, the most allowed")
+            }
+            ErrorCode::RoomFull { limit } => {
+                format!("the room has {limit} members, the most allowed")
+            }
+            ErrorCode::StorageFull => "the server is out of storage; nothing was stored".into(),
             ErrorCode::ShuttingDown => "server is shutting down".into(),
             ErrorCode::Internal => "internal server error".into(),
         };

@@ -1,13 +1,17 @@
 //! Names of users and rooms, and message targets.
 //!
-//! Names are case-insensitive: they are stored and compared in lower case, so `Alice` and
-//! `alice` are the same account. The character set is deliberately small (ASCII letters,
-//! digits, `_`, `-`, and `.` in room names) so that no two valid names look alike.
+//! A name is normalised before it is checked: Unicode compatibility normalisation (NFKC)
+//! folds look-alike forms into their plain ones (fullwidth `Ｂｏｂ`, the Kelvin sign `K`,
+//! ligatures), and case folding makes `Alice` and `alice` one account. What remains must
+//! be ASCII letters, digits, `_`, `-` (and `.` in room names): a deliberately small set in
+//! which no two different names look alike, so that no one can pass for someone else with a
+//! Cyrillic `а` or a zero-width space.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 /// Longest user name, in characters.
 pub const MAX_USER_NAME: usize = 32;
@@ -32,7 +36,8 @@ pub enum NameError {
     BadTarget,
 }
 
-fn check(name: &str, max: usize, extra: &[char]) -> Result<String, NameError> {
+fn check(raw: &str, max: usize, extra: &[char]) -> Result<String, NameError> {
+    let name: String = raw.nfkc().flat_map(char::to_lowercase).collect();
     if name.is_empty() {
         return Err(NameError::Empty);
     }
@@ -47,7 +52,7 @@ fn check(name: &str, max: usize, extra: &[char]) -> Result<String, NameError> {
     if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(NameError::BadStart);
     }
-    Ok(name.to_ascii_lowercase())
+    Ok(name)
 }
 
 /// A user's account name, lower case.
@@ -207,6 +212,30 @@ mod tests {
     }
 
     #[test]
+    fn look_alike_forms_fold_into_the_plain_name() {
+        let bob = UserName::new("bob").unwrap();
+        assert_eq!(UserName::new("Ｂｏｂ").unwrap(), bob, "fullwidth letters");
+        assert_eq!(UserName::new("BOB").unwrap(), bob);
+        assert_eq!(
+            UserName::new("\u{212A}elvin").unwrap().as_str(),
+            "kelvin",
+            "Kelvin sign"
+        );
+        assert_eq!(RoomName::new("#ﬁsh").unwrap().as_str(), "fish", "ligature");
+    }
+
+    #[test]
+    fn confusable_and_invisible_characters_are_refused() {
+        // Cyrillic а, zero-width space, right-to-left override.
+        for name in ["\u{430}lice", "al\u{200b}ice", "\u{202e}ecila"] {
+            assert!(
+                matches!(UserName::new(name), Err(NameError::BadCharacter { .. })),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
     fn room_names_take_an_optional_hash() {
         assert_eq!(RoomName::new("#Rust.Lang").unwrap().as_str(), "rust.lang");
         assert_eq!(RoomName::new("general").unwrap().to_string(), "#general");
@@ -244,6 +273,7 @@ mod tests {
         fn any_string_is_accepted_or_rejected_without_panic(name in ".*") {
             if let Ok(user) = UserName::new(&name) {
                 prop_assert!(user.as_str().len() <= MAX_USER_NAME);
+                prop_assert!(user.as_str().chars().all(|c| c.is_ascii() && !c.is_ascii_uppercase()));
             }
             let _ = RoomName::new(&name);
             let _ = name.parse::<Target>();

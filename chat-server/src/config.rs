@@ -35,10 +35,27 @@ pub enum TlsSource {
     Generated { dir: PathBuf },
 }
 
-/// Bounds on what clients may use.
+/// Bounds on what clients may use. SECURITY.md lists each with its default and its test.
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub max_connections: usize,
+    /// Connections from one IP address; past it, new ones are told so and closed.
+    pub max_connections_per_address: usize,
+    /// Longest message text, in bytes; at most the protocol's own limit.
+    pub max_message_len: usize,
+    /// Largest frame a client may send, in bytes; at most the protocol's own limit.
+    pub max_frame_len: usize,
+    pub max_rooms_per_user: usize,
+    pub max_members_per_room: usize,
+    /// Messages one user may send per second, after a burst of `message_burst`.
+    pub messages_per_second: u32,
+    pub message_burst: u32,
+    /// Password attempts (logins and registrations) per minute from one address.
+    pub logins_per_minute_per_address: u32,
+    /// Password attempts per minute for one account, from anywhere.
+    pub logins_per_minute_per_account: u32,
+    /// Size the database may grow to, in MiB; writes past it are refused as storage full.
+    pub max_database_mib: Option<u64>,
     /// Frames waiting to be written to one client; past this the client is too slow and
     /// is disconnected.
     pub outbound_queue: usize,
@@ -60,6 +77,16 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_connections: 10_000,
+            max_connections_per_address: 64,
+            max_message_len: chat_proto::MAX_MESSAGE_LEN,
+            max_frame_len: chat_proto::MAX_FRAME_LEN,
+            max_rooms_per_user: 500,
+            max_members_per_room: 10_000,
+            messages_per_second: 10,
+            message_burst: 50,
+            logins_per_minute_per_address: 30,
+            logins_per_minute_per_account: 10,
+            max_database_mib: None,
             outbound_queue: 1024,
             requests_in_flight: 256,
             handshake_timeout_s: 10,
@@ -144,6 +171,16 @@ struct FileConfig {
     handshake_timeout_s: Option<u64>,
     login_timeout_s: Option<u64>,
     idle_timeout_s: Option<u64>,
+    max_connections_per_address: Option<usize>,
+    max_message_len: Option<usize>,
+    max_frame_len: Option<usize>,
+    max_rooms_per_user: Option<usize>,
+    max_members_per_room: Option<usize>,
+    messages_per_second: Option<u32>,
+    message_burst: Option<u32>,
+    logins_per_minute_per_address: Option<u32>,
+    logins_per_minute_per_account: Option<u32>,
+    max_database_mib: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -169,6 +206,34 @@ pub enum ConfigError {
     HalfCertificate,
     #[error("`{0}` must be at least 1")]
     Zero(&'static str),
+    #[error("`{name}` may be at most {max}, the protocol's own limit")]
+    AboveProtocol { name: &'static str, max: usize },
+}
+
+impl FileConfig {
+    fn apply_limits(&self, limits: &mut Limits) {
+        let set = |value: Option<usize>, field: &mut usize| *field = value.unwrap_or(*field);
+        set(
+            self.max_connections_per_address,
+            &mut limits.max_connections_per_address,
+        );
+        set(self.max_message_len, &mut limits.max_message_len);
+        set(self.max_frame_len, &mut limits.max_frame_len);
+        set(self.max_rooms_per_user, &mut limits.max_rooms_per_user);
+        set(self.max_members_per_room, &mut limits.max_members_per_room);
+        let set = |value: Option<u32>, field: &mut u32| *field = value.unwrap_or(*field);
+        set(self.messages_per_second, &mut limits.messages_per_second);
+        set(self.message_burst, &mut limits.message_burst);
+        set(
+            self.logins_per_minute_per_address,
+            &mut limits.logins_per_minute_per_address,
+        );
+        set(
+            self.logins_per_minute_per_account,
+            &mut limits.logins_per_minute_per_account,
+        );
+        limits.max_database_mib = self.max_database_mib.or(limits.max_database_mib);
+    }
 }
 
 impl Limits {
@@ -182,9 +247,43 @@ impl Limits {
             ("handshake_timeout_s", self.handshake_timeout_s),
             ("login_timeout_s", self.login_timeout_s),
             ("idle_timeout_s", self.idle_timeout_s),
+            (
+                "max_connections_per_address",
+                self.max_connections_per_address as u64,
+            ),
+            ("max_message_len", self.max_message_len as u64),
+            ("max_frame_len", self.max_frame_len as u64),
+            ("max_rooms_per_user", self.max_rooms_per_user as u64),
+            ("max_members_per_room", self.max_members_per_room as u64),
+            ("messages_per_second", u64::from(self.messages_per_second)),
+            ("message_burst", u64::from(self.message_burst)),
+            (
+                "logins_per_minute_per_address",
+                u64::from(self.logins_per_minute_per_address),
+            ),
+            (
+                "logins_per_minute_per_account",
+                u64::from(self.logins_per_minute_per_account),
+            ),
+            ("max_database_mib", self.max_database_mib.unwrap_or(1)),
         ];
-        match counts.iter().find(|(_, value)| *value == 0) {
-            Some((name, _)) => Err(ConfigError::Zero(name)),
+        if let Some((name, _)) = counts.iter().find(|(_, value)| *value == 0) {
+            return Err(ConfigError::Zero(name));
+        }
+        let ceilings = [
+            (
+                "max_message_len",
+                self.max_message_len,
+                chat_proto::MAX_MESSAGE_LEN,
+            ),
+            (
+                "max_frame_len",
+                self.max_frame_len,
+                chat_proto::MAX_FRAME_LEN,
+            ),
+        ];
+        match ceilings.iter().find(|(_, value, max)| value > max) {
+            Some(&(name, _, max)) => Err(ConfigError::AboveProtocol { name, max }),
             None => Ok(()),
         }
     }
@@ -193,25 +292,25 @@ impl Limits {
 impl Cli {
     /// Merges flags over the config file over the defaults.
     pub fn into_config(self) -> Result<Config, ConfigError> {
-        let file = match &self.config {
+        let mut file = match &self.config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
         let data_dir = self
             .data_dir
-            .or(file.data_dir)
+            .or(file.data_dir.take())
             .unwrap_or_else(|| "data".into());
         let listen = self
             .listen
             .or(file.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("default address is valid"));
         let mut config = Config::new(listen, &data_dir);
-        config.tls = match (self.cert.or(file.cert), self.key.or(file.key)) {
+        config.tls = match (self.cert.or(file.cert.take()), self.key.or(file.key.take())) {
             (Some(cert), Some(key)) => TlsSource::Files { cert, key },
             (None, None) => TlsSource::Generated {
                 dir: self
                     .cert_dir
-                    .or(file.cert_dir)
+                    .or(file.cert_dir.take())
                     .unwrap_or_else(|| "certs".into()),
             },
             _ => return Err(ConfigError::HalfCertificate),
@@ -234,6 +333,7 @@ impl Cli {
             .unwrap_or(limits.handshake_timeout_s);
         limits.login_timeout_s = file.login_timeout_s.unwrap_or(limits.login_timeout_s);
         limits.idle_timeout_s = file.idle_timeout_s.unwrap_or(limits.idle_timeout_s);
+        file.apply_limits(limits);
         limits.validate()?;
         Ok(config)
     }

@@ -6,6 +6,7 @@
 //! or does not decode, when the client falls too far behind, when it does not log in in
 //! time, and when the server shuts down.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ const MAX_FRAMES_PER_FLUSH: usize = 256;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Serves one connection until it closes.
-pub async fn serve<S>(shared: Arc<Shared>, stream: S, shutdown: CancellationToken)
+pub async fn serve<S>(shared: Arc<Shared>, stream: S, peer: SocketAddr, shutdown: CancellationToken)
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -51,12 +52,14 @@ where
     let outbound = Outbound::new(frames_tx);
     let mut connection = Connection {
         shared,
+        peer: peer.ip(),
         outbound,
         session: None,
         in_flight: FuturesUnordered::new(),
         write_failed,
     };
-    let reason = connection.run(codec::server_reader(read), &shutdown).await;
+    let reader = codec::server_reader(read, connection.shared.config.limits.max_frame_len);
+    let reason = connection.run(reader, &shutdown).await;
     connection.finish(reason, last_tx, writer).await;
 }
 
@@ -64,6 +67,8 @@ where
 /// await their replies, and whether the writer has failed.
 struct Connection {
     shared: Arc<Shared>,
+    /// The client's address, for the per-address login limit.
+    peer: IpAddr,
     outbound: Outbound,
     session: Option<Arc<LoggedIn>>,
     /// Requests whose replies are pending, bounded by `requests_in_flight`.
@@ -118,7 +123,7 @@ impl Connection {
                 .reset(tokio::time::Instant::now() + idle_limit);
             match frame {
                 None => return None,
-                Some(Err(err)) => return refusal(CodecError::classify(err)),
+                Some(Err(err)) => return self.refusal(CodecError::classify(err)),
                 Some(Ok(ClientFrame::Hello(_))) => {
                     return Some(ErrorReply::new(ErrorCode::BadFrame, "hello sent twice"));
                 }
@@ -141,7 +146,7 @@ impl Connection {
                 )));
             }
             Ok(None) => return Err(None),
-            Ok(Some(Err(err))) => return Err(refusal(CodecError::classify(err))),
+            Ok(Some(Err(err))) => return Err(self.refusal(CodecError::classify(err))),
             Ok(Some(Ok(ClientFrame::Hello(hello)))) => hello,
             Ok(Some(Ok(ClientFrame::Request { .. }))) => {
                 return Err(Some(ErrorReply::new(
@@ -179,7 +184,7 @@ impl Connection {
                 self.reply(id, Err(ErrorCode::AlreadyLoggedIn.into()));
             }
             (None, request @ (Request::Register { .. } | Request::Login { .. })) => {
-                match session::log_in(&self.shared, request, &self.outbound).await {
+                match session::log_in(&self.shared, request, &self.outbound, self.peer).await {
                     Ok((logged_in, response)) => {
                         tracing::Span::current().record("user", logged_in.name.as_str());
                         tracing::info!("logged in");
@@ -203,6 +208,26 @@ impl Connection {
                     self.in_flight
                         .push(Box::pin(async move { (id, reply.await) }));
                 }
+            }
+        }
+    }
+
+    /// What a frame that could not be read earns its sender.
+    fn refusal(&self, err: CodecError) -> Option<ErrorReply> {
+        match err {
+            CodecError::TooLarge => Some(
+                ErrorCode::FrameTooLarge {
+                    limit: self.shared.config.limits.max_frame_len as u32,
+                }
+                .into(),
+            ),
+            CodecError::Malformed(detail) => {
+                tracing::debug!(%detail, "malformed frame");
+                Some(ErrorCode::BadFrame.into())
+            }
+            CodecError::Io(err) => {
+                tracing::debug!(error = %err, "read failed");
+                None
             }
         }
     }
@@ -239,36 +264,19 @@ impl Connection {
         }
         if let Some(reason) = &reason {
             tracing::debug!(code = reason.code.as_str(), "closing connection");
-            if let Ok(frame) = codec::encode(&ServerFrame::Closing(reason.clone())) {
+        }
+        // The writer ends once every sender of the queue is gone (ours here, the hub's at
+        // log-out) and it has the closing frame, or knows there is none.
+        match reason.and_then(|reason| codec::encode(&ServerFrame::Closing(reason)).ok()) {
+            Some(frame) => {
                 let _ = last_tx.send(frame);
             }
+            None => drop(last_tx),
         }
-        // The writer ends once every sender of the queue is gone: ours here, the hub's at
-        // log-out.
         drop(self.outbound);
         let abort = writer.abort_handle();
         if tokio::time::timeout(DRAIN_TIMEOUT, writer).await.is_err() {
             abort.abort();
-        }
-    }
-}
-
-/// What a frame that could not be read earns its sender.
-fn refusal(err: CodecError) -> Option<ErrorReply> {
-    match err {
-        CodecError::TooLarge => Some(
-            ErrorCode::FrameTooLarge {
-                limit: chat_proto::MAX_FRAME_LEN as u32,
-            }
-            .into(),
-        ),
-        CodecError::Malformed(detail) => {
-            tracing::debug!(%detail, "malformed frame");
-            Some(ErrorCode::BadFrame.into())
-        }
-        CodecError::Io(err) => {
-            tracing::debug!(error = %err, "read failed");
-            None
         }
     }
 }

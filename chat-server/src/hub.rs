@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 use chat_proto::{
-    Event, Member, Message, RoomName, RoomSummary, ServerFrame, Target, UserName, codec,
+    ErrorCode, Event, Member, Message, RoomName, RoomSummary, ServerFrame, Target, UserName, codec,
 };
 
 use crate::outbound::Outbound;
@@ -133,6 +133,34 @@ impl Hub {
         } else {
             Err(RoomAccess::NotMember)
         }
+    }
+
+    /// Whether `user` may join `room` under the limits on rooms per user and members per
+    /// room; joining a room one is already in always is. Checked when the request arrives,
+    /// so simultaneous joins from several connections may overshoot a limit by a few.
+    pub fn may_join(
+        &self,
+        room: &RoomName,
+        user: &UserName,
+        max_rooms: usize,
+        max_members: usize,
+    ) -> Result<(), ErrorCode> {
+        let state = self.state();
+        let members = state.rooms.get(room).map(|found| &found.members);
+        if members.is_some_and(|members| members.contains(user)) {
+            return Ok(());
+        }
+        if state.memberships.get(user).map_or(0, BTreeSet::len) >= max_rooms {
+            return Err(ErrorCode::TooManyRooms {
+                limit: max_rooms as u32,
+            });
+        }
+        if members.map_or(0, BTreeSet::len) >= max_members {
+            return Err(ErrorCode::RoomFull {
+                limit: max_members as u32,
+            });
+        }
+        Ok(())
     }
 
     pub fn room_summary(&self, room: &RoomName) -> Option<RoomSummary> {

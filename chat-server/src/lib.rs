@@ -8,11 +8,13 @@
 //! - `auth`: password hashing and session tokens.
 //! - [`config`] and `tls`: settings and certificates.
 
+mod admission;
 mod auth;
 pub mod config;
 mod connection;
 mod hub;
 mod outbound;
+mod rate;
 mod requests;
 pub mod server;
 mod session;

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use chat_proto::{
-    ClientMsgId, ErrorCode, ErrorReply, MAX_MESSAGE_LEN, MAX_PAGE, Message, MessageId, Page,
-    Request, Response, ResumePoint, RoomName, Target,
+    ClientMsgId, ErrorCode, ErrorReply, MAX_PAGE, Message, MessageId, Page, Request, Response,
+    ResumePoint, RoomName, Target,
 };
 use futures::future::BoxFuture;
 
@@ -66,6 +66,13 @@ impl From<RoomAccess> for ErrorReply {
 }
 
 async fn join(shared: &Arc<Shared>, session: &LoggedIn, room: RoomName) -> Started {
+    let limits = &shared.config.limits;
+    shared.hub.may_join(
+        &room,
+        &session.name,
+        limits.max_rooms_per_user,
+        limits.max_members_per_room,
+    )?;
     let ticket = shared
         .store
         .join(session.id, session.name.clone(), room.clone())
@@ -138,13 +145,13 @@ async fn destination(
     }
 }
 
-fn check_text(text: &str) -> Result<(), ErrorReply> {
+fn check_text(text: &str, max_len: usize) -> Result<(), ErrorReply> {
     if text.trim().is_empty() {
         return Err(ErrorCode::EmptyMessage.into());
     }
-    if text.len() > MAX_MESSAGE_LEN {
+    if text.len() > max_len {
         return Err(ErrorCode::MessageTooLong {
-            limit: MAX_MESSAGE_LEN as u32,
+            limit: max_len as u32,
         }
         .into());
     }
@@ -158,7 +165,8 @@ async fn send(
     client_id: ClientMsgId,
     text: String,
 ) -> Started {
-    check_text(&text)?;
+    shared.rate.message(&session.name)?;
+    check_text(&text, shared.config.limits.max_message_len)?;
     let destination = destination(shared, session, to).await?;
     let message = NewMessage {
         sender: session.id,

@@ -6,20 +6,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use chat_proto::{ErrorCode, ServerFrame, codec};
+use futures::SinkExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::admission::{Admission, Admitted, Decision};
 use crate::auth::PasswordCheck;
 use crate::config::Config;
 use crate::connection;
 use crate::hub::Hub;
 use crate::shared::Shared;
-use crate::store::Store;
-use crate::{ServerError, tls};
+use crate::store::{Store, StoreOptions};
+use crate::{ServerError, rate, tls};
 
 /// How long connections get to close by themselves at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -42,7 +46,11 @@ impl Server {
         let acceptor = tls::acceptor(&config.tls)?;
 
         let hub = Arc::new(Hub::default());
-        let store = Store::open(&config.database_path(), config.durability, hub.clone())?;
+        let options = StoreOptions {
+            durability: config.durability,
+            max_mib: config.limits.max_database_mib,
+        };
+        let store = Store::open(&config.database_path(), options, hub.clone())?;
         hub.load(store.rooms().await?);
         let passwords = PasswordCheck::new(config.limits.hashing_concurrency)?;
 
@@ -72,7 +80,8 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let stop = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let permits = Arc::new(Semaphore::new(self.shared.config.limits.max_connections));
+        let admission = Admission::new(&self.shared.config.limits);
+        let sweeper = tokio::spawn(sweep_rate_limits(self.shared.clone()));
         tracing::info!(addr = %self.local_addr(), "listening");
         tokio::pin!(shutdown);
         loop {
@@ -88,22 +97,34 @@ impl Server {
                     }
                 },
             };
-            let Ok(permit) = permits.clone().try_acquire_owned() else {
-                tracing::warn!(%peer, "connection refused: at the connection limit");
-                continue;
-            };
             let span = tracing::info_span!("conn", %peer, user = tracing::field::Empty);
-            let task = accept(
-                self.shared.clone(),
-                self.acceptor.clone(),
-                tcp,
-                stop.child_token(),
-                permit,
-            );
-            tracker.spawn(task.instrument(span));
+            match admission.decide(peer.ip()) {
+                Decision::Admit(admitted) => {
+                    let connection = Accepted {
+                        tcp,
+                        peer,
+                        _admitted: admitted,
+                    };
+                    let task = accept(
+                        self.shared.clone(),
+                        self.acceptor.clone(),
+                        connection,
+                        stop.child_token(),
+                    );
+                    tracker.spawn(task.instrument(span));
+                }
+                Decision::Refuse(permit) => {
+                    let task = refuse(self.shared.clone(), self.acceptor.clone(), tcp, permit);
+                    tracker.spawn(task.instrument(span));
+                }
+                Decision::Drop => {
+                    tracing::warn!(%peer, "connection dropped: too many refusals at once")
+                }
+            }
         }
 
         tracing::info!(connections = tracker.len(), "shutting down");
+        sweeper.abort();
         stop.cancel();
         tracker.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
@@ -120,29 +141,79 @@ impl Server {
     }
 }
 
+/// An admitted TCP connection, holding its place under the connection caps.
+struct Accepted {
+    tcp: TcpStream,
+    peer: SocketAddr,
+    _admitted: Admitted,
+}
+
 async fn accept(
     shared: Arc<Shared>,
     acceptor: TlsAcceptor,
-    tcp: TcpStream,
+    accepted: Accepted,
     stop: CancellationToken,
-    _permit: OwnedSemaphorePermit,
 ) {
+    let Some(stream) = handshake(&shared, &acceptor, accepted.tcp).await else {
+        return;
+    };
+    tracing::info!("connection opened");
+    connection::serve(shared, stream, accepted.peer, stop).await;
+    tracing::info!("connection closed");
+}
+
+/// Completes the TLS handshake under the configured timeout.
+async fn handshake(
+    shared: &Shared,
+    acceptor: &TlsAcceptor,
+    tcp: TcpStream,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
     if let Err(err) = tcp.set_nodelay(true) {
         tracing::debug!(error = %err, "cannot disable Nagle's algorithm");
     }
     let timeout = Duration::from_secs(shared.config.limits.handshake_timeout_s);
-    let stream = match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
-        Ok(Ok(stream)) => stream,
+    match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+        Ok(Ok(stream)) => Some(stream),
         Ok(Err(err)) => {
             tracing::debug!(error = %err, "TLS handshake failed");
-            return;
+            None
         }
         Err(_) => {
             tracing::debug!("TLS handshake timed out");
-            return;
+            None
         }
+    }
+}
+
+/// Tells a connection over a cap why it is refused, then closes it.
+async fn refuse(
+    shared: Arc<Shared>,
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    _permit: OwnedSemaphorePermit,
+) {
+    tracing::info!("connection refused: too many connections");
+    let Some(stream) = handshake(&shared, &acceptor, tcp).await else {
+        return;
     };
-    tracing::info!("connection opened");
-    connection::serve(shared, stream, stop).await;
-    tracing::info!("connection closed");
+    let closing = ServerFrame::Closing(ErrorCode::TooManyConnections.into());
+    let Ok(frame) = codec::encode(&closing) else {
+        return;
+    };
+    let mut writer = codec::server_writer(stream);
+    let timeout = Duration::from_secs(shared.config.limits.handshake_timeout_s);
+    let _ = tokio::time::timeout(timeout, async {
+        writer.send(frame).await?;
+        SinkExt::<Bytes>::close(&mut writer).await
+    })
+    .await;
+}
+
+/// Forgets idle rate-limit buckets now and then.
+async fn sweep_rate_limits(shared: Arc<Shared>) {
+    let mut ticks = tokio::time::interval(rate::SWEEP_INTERVAL);
+    loop {
+        ticks.tick().await;
+        shared.rate.sweep();
+    }
 }

@@ -1,5 +1,7 @@
 //! Registering, logging in and out.
 
+use std::net::IpAddr;
+
 use chat_proto::{
     Credential, ErrorCode, ErrorReply, MAX_PASSWORD_LEN, Request, Response, ResumePoint, Session,
     Target, UserName,
@@ -25,15 +27,20 @@ pub async fn log_in(
     shared: &Shared,
     request: Request,
     outbound: &Outbound,
+    peer: IpAddr,
 ) -> Result<(LoggedIn, Response), ErrorReply> {
     let (id, name, token) = match request {
         Request::Register { user, password } => {
+            shared.rate.password_attempt(peer, &user)?;
             (register(shared, &user, password).await?, user, None)
         }
         Request::Login {
             user,
             credential: Credential::Password(password),
-        } => (check_password(shared, &user, password).await?, user, None),
+        } => {
+            shared.rate.password_attempt(peer, &user)?;
+            (check_password(shared, &user, password).await?, user, None)
+        }
         Request::Login {
             user,
             credential: Credential::Token(token),

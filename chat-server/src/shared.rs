@@ -8,6 +8,7 @@ use chat_proto::{ErrorCode, ErrorReply};
 use crate::auth::PasswordCheck;
 use crate::config::Config;
 use crate::hub::{Hub, SessionId};
+use crate::rate::RateLimits;
 use crate::store::{Store, StoreError};
 
 /// The server's state that outlives any one connection: settings, the store, the live hub
@@ -17,17 +18,20 @@ pub struct Shared {
     pub store: Store,
     pub hub: Arc<Hub>,
     pub passwords: PasswordCheck,
+    pub rate: RateLimits,
     /// Numbers sessions, so that one of a user's several connections can be told apart.
     next_session: AtomicU64,
 }
 
 impl Shared {
     pub fn new(config: Config, store: Store, hub: Arc<Hub>, passwords: PasswordCheck) -> Self {
+        let rate = RateLimits::new(&config.limits);
         Self {
             config,
             store,
             hub,
             passwords,
+            rate,
             next_session: AtomicU64::new(1),
         }
     }
@@ -46,6 +50,10 @@ impl From<StoreError> for ErrorReply {
             StoreError::NoSuchUser => ErrorCode::UnknownUser.into(),
             StoreError::NoSuchRoom => ErrorCode::NoSuchRoom.into(),
             StoreError::Closed => ErrorCode::ShuttingDown.into(),
+            StoreError::Full => {
+                tracing::warn!("database full: a write was refused");
+                ErrorCode::StorageFull.into()
+            }
             other => {
                 tracing::error!(error = %other, "store failed");
                 ErrorCode::Internal.into()

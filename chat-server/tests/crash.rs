@@ -20,7 +20,16 @@ fn free_addr() -> SocketAddr {
 }
 
 fn spawn_server(dir: &Path, addr: SocketAddr) -> Child {
+    // The senders go as fast as the server acknowledges, far past the default rate limit.
+    let config = dir.join("server.toml");
+    std::fs::write(
+        &config,
+        "messages_per_second = 1000000\nmessage_burst = 1000000\n",
+    )
+    .expect("write config");
     Command::new(env!("CARGO_BIN_EXE_chat-server"))
+        .arg("--config")
+        .arg(&config)
         .arg("--listen")
         .arg(addr.to_string())
         .arg("--data-dir")

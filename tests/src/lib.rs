@@ -126,6 +126,12 @@ impl Drop for TestServer {
     }
 }
 
+/// Lifts the per-user message rate limit, for tests that send as fast as they can.
+pub fn unthrottled(config: &mut Config) {
+    config.limits.messages_per_second = 1_000_000;
+    config.limits.message_burst = 1_000_000;
+}
+
 /// The password the helpers give each test user.
 pub fn password_of(user: &str) -> String {
     format!("{user}-secret-password")

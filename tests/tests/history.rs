@@ -110,7 +110,7 @@ async fn history_survives_a_restart() {
 
 #[tokio::test]
 async fn pages_of_long_messages_fit_in_a_frame_and_page_on() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_configured(chat_tests::unthrottled).await;
     let alice = server.register("alice").await;
     let room = RoomName::new("logs").unwrap();
     alice

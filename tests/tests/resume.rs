@@ -124,7 +124,7 @@ async fn a_room_where_nothing_was_said_since_login_resumes_without_skipping() {
 
 #[tokio::test]
 async fn repeated_outages_during_a_stream_of_sends_lose_and_repeat_nothing() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_configured(chat_tests::unthrottled).await;
     let proxy = Proxy::start(server.addr).await;
     let alice = server.register("alice").await;
     let mut bob = register_via(&server, &proxy, "bob").await;

@@ -44,6 +44,14 @@ pub enum Durability {
     Normal,
 }
 
+/// How the database is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    /// The most the database may grow to, in MiB.
+    pub max_mib: Option<u64>,
+}
+
 /// Receives what each commit changed, in commit order, on the writer thread.
 ///
 /// Implementations must not block: they run between commits.
@@ -61,8 +69,10 @@ pub enum StoreError {
     NoSuchUser,
     #[error("no such room")]
     NoSuchRoom,
+    #[error("database is full")]
+    Full,
     #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("database pool: {0}")]
     Pool(#[from] r2d2::Error),
     #[error("commit failed: {0}")]
@@ -71,6 +81,18 @@ pub enum StoreError {
     Thread(std::io::Error),
     #[error("store is closed")]
     Closed,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// A full disk (or the configured size reached) is told apart: the sender is told, and
+    /// the server carries on.
+    fn from(err: rusqlite::Error) -> Self {
+        if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            Self::Full
+        } else {
+            Self::Sqlite(err)
+        }
+    }
 }
 
 /// Handle to the database; cheap to clone.
@@ -105,11 +127,11 @@ impl Store {
     /// Opens (creating if needed) the database at `path`, migrates it and starts the writer.
     pub fn open(
         path: &Path,
-        durability: Durability,
+        options: StoreOptions,
         listener: Arc<dyn CommitListener>,
     ) -> Result<Self, StoreError> {
         let (jobs_tx, jobs_rx) = mpsc::channel(WRITE_QUEUE);
-        let writer = Writer::start(path, durability, jobs_rx, listener)?;
+        let writer = Writer::start(path, options, jobs_rx, listener)?;
         let manager = SqliteConnectionManager::file(path).with_init(|conn| {
             conn.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;")
         });

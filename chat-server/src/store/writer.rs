@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::ops::Op;
-use super::{CommitListener, Durability, StoreError, schema};
+use super::{CommitListener, Durability, StoreError, StoreOptions, schema};
 
 /// Most writes committed in one transaction; bounds the latency a batch adds to its first
 /// write.
@@ -16,8 +16,9 @@ const MAX_BATCH: usize = 1024;
 
 /// A queued write, its type erased so that one queue carries every kind.
 pub trait Pending: Send {
-    /// Runs the write inside the open transaction, keeping its result.
-    fn apply(&mut self, conn: &mut Connection);
+    /// Runs the write inside the open transaction, keeping its result; true when it failed
+    /// for lack of space.
+    fn apply(&mut self, conn: &mut Connection) -> bool;
 
     /// After the batch's commit (or its failure): announce the change and answer.
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>, listener: &dyn CommitListener);
@@ -41,7 +42,7 @@ pub fn job<O: Op>(
 }
 
 impl<O: Op> Pending for Job<O> {
-    fn apply(&mut self, conn: &mut Connection) {
+    fn apply(&mut self, conn: &mut Connection) -> bool {
         let result = conn
             .savepoint()
             .map_err(StoreError::from)
@@ -50,11 +51,14 @@ impl<O: Op> Pending for Job<O> {
                 savepoint.commit()?;
                 Ok(output)
             });
+        let full = matches!(result, Err(StoreError::Full));
         self.result = Some(result);
+        full
     }
 
     fn finish(self: Box<Self>, commit: Result<(), &StoreError>, listener: &dyn CommitListener) {
         let result = match (commit, self.result) {
+            (Err(StoreError::Full), _) => Err(StoreError::Full),
             (Err(err), _) => Err(StoreError::Commit(err.to_string())),
             (Ok(()), Some(result)) => result,
             (Ok(()), None) => Err(StoreError::Closed),
@@ -82,13 +86,13 @@ pub struct Writer {
 impl Writer {
     pub fn start(
         path: &Path,
-        durability: Durability,
+        options: StoreOptions,
         jobs_rx: mpsc::Receiver<Queued>,
         listener: Arc<dyn CommitListener>,
     ) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        let synchronous = match durability {
+        let synchronous = match options.durability {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
         };
@@ -96,6 +100,11 @@ impl Writer {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "busy_timeout", 5000)?;
         schema::migrate(&mut conn)?;
+        if let Some(mib) = options.max_mib {
+            let page_size: i64 = conn.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+            let mib = i64::try_from(mib).unwrap_or(i64::MAX / (1024 * 1024));
+            conn.pragma_update(None, "max_page_count", mib * 1024 * 1024 / page_size.max(1))?;
+        }
 
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
@@ -148,20 +157,38 @@ fn commit_batch(
     batch: &mut Vec<Box<dyn Pending>>,
     listener: &dyn CommitListener,
 ) {
-    let commit = (|| {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        for job in batch.iter_mut() {
-            job.apply(conn);
+    let commit = apply_all(conn, batch).inspect_err(|err| {
+        if matches!(err, StoreError::Full) {
+            tracing::warn!(writes = batch.len(), "database full: batch refused");
+        } else {
+            tracing::error!(error = %err, writes = batch.len(), "commit failed");
         }
-        conn.execute_batch("COMMIT")
-    })();
-    let commit = commit.map_err(|err| {
-        tracing::error!(error = %err, writes = batch.len(), "commit failed");
-        let _ = conn.execute_batch("ROLLBACK");
-        StoreError::from(err)
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
     });
     tracing::trace!(writes = batch.len(), "committed batch");
     for job in batch.drain(..) {
         job.finish(commit.as_ref().copied(), listener);
     }
+}
+
+/// Applies every write of the batch in one transaction and commits it.
+fn apply_all(conn: &mut Connection, batch: &mut [Box<dyn Pending>]) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let mut full = false;
+    for job in batch.iter_mut() {
+        full |= job.apply(conn);
+        // On some errors, a full disk among them, SQLite rolls the whole transaction back:
+        // then no write of the batch stands, and none may run outside the transaction.
+        if conn.is_autocommit() {
+            return Err(if full {
+                StoreError::Full
+            } else {
+                StoreError::Commit("transaction rolled back".into())
+            });
+        }
+    }
+    conn.execute_batch("COMMIT")?;
+    Ok(())
 }

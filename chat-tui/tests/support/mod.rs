@@ -120,7 +120,7 @@ async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, conns_tx: mps
             if let Ok(tls) = acceptor.accept(tcp).await {
                 let (read, write) = tokio::io::split(tls);
                 let conn = Conn {
-                    reader: codec::server_reader(read),
+                    reader: codec::server_reader(read, chat_proto::MAX_FRAME_LEN),
                     writer: codec::server_writer(write),
                 };
                 let _ = conns_tx.send(conn).await;
