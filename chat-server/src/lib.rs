@@ -45,8 +45,11 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
-    #[error("cannot open the database: {0}")]
-    Store(#[from] store::StoreError),
+    #[error("cannot open the database {path}: {source}")]
+    Store {
+        path: PathBuf,
+        source: store::StoreError,
+    },
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
     #[error(transparent)]

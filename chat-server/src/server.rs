@@ -50,8 +50,17 @@ impl Server {
             durability: config.durability,
             max_mib: config.limits.max_database_mib,
         };
-        let store = Store::open(&config.database_path(), options, hub.clone())?;
-        hub.load(store.rooms().await?);
+        let path = config.database_path();
+        let store =
+            Store::open(&path, options, hub.clone()).map_err(|source| ServerError::Store {
+                path: path.clone(),
+                source,
+            })?;
+        let rooms = store
+            .rooms()
+            .await
+            .map_err(|source| ServerError::Store { path, source })?;
+        hub.load(rooms);
         let passwords = PasswordCheck::new(config.limits.hashing_concurrency)?;
 
         let listener =
