@@ -12,12 +12,14 @@ use crate::error::ErrorReply;
 use crate::names::{RoomName, Target, UserName};
 
 /// Chosen by the client to match replies to requests; the server echoes it unchanged.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RequestId(pub u64);
 
 /// Chosen by the client for each message it sends, so that a retried send is recognised and
 /// stored only once. Random 64-bit values make a collision between two sends of the same
 /// user vanishingly unlikely.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ClientMsgId(pub u64);
 
@@ -27,10 +29,12 @@ pub struct ClientMsgId(pub u64);
 /// points: they compare them to order and deduplicate, and hand them back to resume, but
 /// draw no other meaning from them (they are not dense, and need not be shared across
 /// conversations).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MessageId(pub u64);
 
 /// Anything a client sends.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ClientFrame {
     Hello(Hello),
@@ -38,6 +42,7 @@ pub enum ClientFrame {
 }
 
 /// The first frame of every connection.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hello {
     /// Must equal the server's [`crate::PROTOCOL_VERSION`].
@@ -48,6 +53,7 @@ pub struct Hello {
 
 /// What a client can ask for. Everything but `Register` and `Login` needs a logged-in
 /// connection.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     /// Creates an account and logs in as it.
@@ -96,6 +102,7 @@ pub enum Request {
 }
 
 /// How a login proves who it is.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Credential {
     Password(String),
@@ -105,6 +112,7 @@ pub enum Credential {
 }
 
 /// The last message of a conversation that a client has seen.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumePoint {
     pub target: Target,

@@ -89,6 +89,7 @@ impl RoomName {
 }
 
 /// Where a message goes: a room, or a direct conversation with one user.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Target {
     Room(RoomName),
@@ -166,6 +167,32 @@ impl FromStr for Target {
             UserName::new(user).map(Target::User)
         } else {
             Err(NameError::BadTarget)
+        }
+    }
+}
+
+/// Arbitrary names are valid ones: the fuzzer then reaches past decoding into the handlers.
+/// An arbitrary string that is not a valid name becomes a short valid one made from it.
+#[cfg(feature = "arbitrary")]
+mod arbitrary_names {
+    use super::{RoomName, UserName};
+    use arbitrary::{Arbitrary, Unstructured};
+
+    fn name(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
+        let raw = String::arbitrary(u)?;
+        let plain: String = raw.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+        Ok(if plain.is_empty() { "x".into() } else { plain })
+    }
+
+    impl<'a> Arbitrary<'a> for UserName {
+        fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+            UserName::new(&name(u)?).map_err(|_| arbitrary::Error::IncorrectFormat)
+        }
+    }
+
+    impl<'a> Arbitrary<'a> for RoomName {
+        fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+            RoomName::new(&name(u)?).map_err(|_| arbitrary::Error::IncorrectFormat)
         }
     }
 }

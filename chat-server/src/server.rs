@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use chat_proto::{ErrorCode, ServerFrame, codec};
 use futures::SinkExt;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_rustls::TlsAcceptor;
@@ -76,6 +77,16 @@ impl Server {
             acceptor,
             shared,
         })
+    }
+
+    /// Serves an established stream as a client connection from `peer`, just as the
+    /// listener does after a TLS handshake, until it closes. For tests and fuzzing, which
+    /// drive the request handlers through an in-memory pipe.
+    pub async fn serve_stream<S>(&self, stream: S, peer: SocketAddr)
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        connection::serve(self.shared.clone(), stream, peer, CancellationToken::new()).await;
     }
 
     pub fn local_addr(&self) -> SocketAddr {
