@@ -180,7 +180,11 @@ mod arbitrary_names {
 
     fn name(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
         let raw = String::arbitrary(u)?;
-        let plain: String = raw.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+        let plain: String = raw
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(8)
+            .collect();
         Ok(if plain.is_empty() { "x".into() } else { plain })
     }
 

@@ -1,4 +1,4 @@
-//! Replays the frame fuzzer's corpus (fuzz/corpus/frame_decode) through the same checks as
+//! Replays the frame fuzzer's corpus (`fuzz/corpus/frame_decode`) through the same checks as
 //! the fuzz target, so that every input it ever found interesting, crashes included, stays
 //! a regression test on stable Rust.
 
@@ -14,7 +14,10 @@ fn check(data: &[u8]) {
     while let Ok(Some(body)) = frames.decode(&mut buffer) {
         if let Ok(frame) = codec::decode::<ClientFrame>(&body) {
             let again = codec::encode(&frame).expect("a decoded frame encodes");
-            assert_eq!(codec::decode::<ClientFrame>(&again).expect("and decodes again"), frame);
+            assert_eq!(
+                codec::decode::<ClientFrame>(&again).expect("and decodes again"),
+                frame
+            );
         }
     }
 }
@@ -28,5 +31,9 @@ fn every_input_of_the_frame_corpus_is_handled() {
         check(&std::fs::read(&path).expect("corpus file"));
         inputs += 1;
     }
-    assert!(inputs > 100, "the corpus looks empty: {inputs} inputs in {}", corpus.display());
+    assert!(
+        inputs > 100,
+        "the corpus looks empty: {inputs} inputs in {}",
+        corpus.display()
+    );
 }

@@ -138,7 +138,7 @@ impl Server {
                     tracker.spawn(task.instrument(span));
                 }
                 Decision::Drop => {
-                    tracing::warn!(%peer, "connection dropped: too many refusals at once")
+                    tracing::warn!(%peer, "connection dropped: too many refusals at once");
                 }
             }
         }

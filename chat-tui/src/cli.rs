@@ -23,13 +23,30 @@ pub struct Cli {
     #[arg(long)]
     pub register: bool,
 
-    /// The server to connect to.
-    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7878")]
-    pub server: String,
+    /// The server to connect to [default: the config file's, or 127.0.0.1:7878].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub server: Option<String>,
 
-    /// PEM file with the CA certificate that signed the server's certificate.
-    #[arg(long, value_name = "FILE", default_value = "certs/ca.pem")]
-    pub ca: PathBuf,
+    /// PEM file with the CA certificate that signed the server's certificate. Without it
+    /// (and without `ca` in the config file) the terminal client trusts on first use, as
+    /// SSH does; headless mode uses certs/ca.pem.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+
+    /// The config file [default: config.toml in the XDG config folder, e.g.
+    /// ~/.config/chat-tui/config.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where the terminal client writes its log [default: chat-tui.log in the XDG state
+    /// folder, e.g. ~/.local/state/chat-tui/].
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    /// The file of servers trusted on first use [default: `known_servers` in the XDG data
+    /// folder, e.g. ~/.local/share/chat-tui/].
+    #[arg(long, value_name = "FILE")]
+    pub known_servers: Option<PathBuf>,
 
     /// The password. Prefer the environment variable: other users of the machine can read
     /// command lines.
@@ -41,30 +58,37 @@ pub struct Cli {
     pub password_file: Option<PathBuf>,
 }
 
+/// The server dialled when neither a flag nor the config file names one.
+pub const DEFAULT_SERVER: &str = "127.0.0.1:7878";
+
+/// The CA file of headless mode when no `--ca` is given.
+pub const DEFAULT_CA: &str = "certs/ca.pem";
+
 impl Cli {
-    /// The client configuration these arguments describe, or why there is none.
+    /// The client configuration of headless mode, or why there is none.
     pub fn client_config(&self) -> Result<ClientConfig, String> {
         let user = self.user.clone().ok_or("no user: pass --user NAME")?;
         Ok(ClientConfig {
-            server: self.server.clone(),
-            ca_file: self.ca.clone(),
+            server: self.server.clone().unwrap_or_else(|| DEFAULT_SERVER.into()),
+            ca_file: self.ca.clone().unwrap_or_else(|| DEFAULT_CA.into()),
             user,
-            password: self.password()?,
+            password: self
+                .password()?
+                .ok_or("no password: set CHAT_PASSWORD or pass --password-file PATH")?,
             register: self.register,
         })
     }
 
-    /// The password file wins over the variable, as the more deliberate of the two.
-    fn password(&self) -> Result<String, String> {
+    /// The password, if one was given. The password file wins over the variable, as the
+    /// more deliberate of the two.
+    pub fn password(&self) -> Result<Option<String>, String> {
         if let Some(path) = &self.password_file {
             let contents = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read password file {}: {e}", path.display()))?;
             let first = contents.lines().next().unwrap_or_default();
-            return Ok(first.to_owned());
+            return Ok(Some(first.to_owned()));
         }
-        self.password
-            .clone()
-            .ok_or_else(|| "no password: set CHAT_PASSWORD or pass --password-file PATH".into())
+        Ok(self.password.clone())
     }
 }
 

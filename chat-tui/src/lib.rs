@@ -4,11 +4,26 @@
 //!   replies, events, reconnect and resume.
 //! - [`commands`]: the one parser of the input line, for headless mode and the TUI alike.
 //! - [`headless`]: JSON lines on stdin and stdout, for scripts and bots.
-//! - [`cli`]: the command-line arguments of the binary.
+//! - [`app`]: the interactive client's state and its update function, free of IO.
+//! - [`ui`]: one view per pane, drawing that state with ratatui.
+//! - [`tui`]: the terminal, the event loop, and the network work the app asks for.
+//! - [`cli`], [`config`]: the command line and the config file, merged into settings.
+//! - [`known_servers`]: trust on first use: the certificates the user has accepted.
+//! - [`sanitize`], [`emoji`], [`text`], [`layout`], [`theme`]: what the views build on.
 
+pub mod app;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod config;
+pub mod emoji;
 pub mod headless;
+pub mod known_servers;
+pub mod layout;
+pub mod sanitize;
+pub mod text;
+pub mod theme;
+pub mod tui;
+pub mod ui;
 
 pub use client::{Client, ClientConfig, ClientError, ClientEvent};

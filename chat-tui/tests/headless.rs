@@ -271,3 +271,42 @@ async fn the_binary_quits_on_quit_while_stdin_stays_open() {
     );
     assert!(status.success());
 }
+
+#[tokio::test]
+async fn query_me_and_help() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    // With no conversation there is nothing to catch up on.
+    conn.log_in(session("alice", &[])).await;
+    script.line().await;
+
+    script.type_lines("/help\n/query @bob\n/me waves\n").await;
+    let help = script.line().await;
+    assert_eq!(help["command"], "help");
+    assert!(
+        help["commands"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("/me text"))
+    );
+    assert_eq!(
+        script.line().await,
+        json!({"type":"ok","command":"query","target":"@bob"})
+    );
+    let (id, request) = conn.request().await;
+    assert!(
+        matches!(&request, Request::Send { to: Target::User(bob), text, .. } if bob.as_str() == "bob" && text == "/me waves"),
+        "{request:?}"
+    );
+    conn.reply(
+        id,
+        Response::Sent {
+            id: MessageId(4),
+            ts_ms: 0,
+            duplicate: false,
+        },
+    )
+    .await;
+    assert_eq!(script.line().await["command"], "msg");
+}

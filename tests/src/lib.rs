@@ -260,6 +260,23 @@ impl RawConnection {
         self.transport.send(frame).await.expect("send frame");
     }
 
+    /// Sends a request and waits for its reply, skipping events.
+    pub async fn request(
+        &mut self,
+        id: u64,
+        request: chat_proto::Request,
+    ) -> Result<chat_proto::Response, chat_proto::ErrorReply> {
+        let id = chat_proto::RequestId(id);
+        self.send(ClientFrame::Request { id, request }).await;
+        loop {
+            match self.recv().await {
+                Some(ServerFrame::Reply { id: got, result }) if got == id => return result,
+                Some(_) => {}
+                None => panic!("connection closed before the reply"),
+            }
+        }
+    }
+
     /// Writes bytes straight onto the TLS stream, under the framing.
     pub async fn send_raw(&mut self, bytes: &[u8]) {
         use tokio::io::AsyncWriteExt;

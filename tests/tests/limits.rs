@@ -288,3 +288,66 @@ async fn a_connection_that_never_logs_in_is_closed() {
         other => panic!("expected a closing frame, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_cut_off_and_delays_no_one() {
+    let server = TestServer::start_configured(|c| {
+        c.limits.outbound_queue = 16;
+        chat_tests::unthrottled(c);
+    })
+    .await;
+    let mut stalled = server.raw().await;
+    stalled.hello().await;
+    let user = chat_proto::UserName::new("stalled").unwrap();
+    let register = chat_proto::Request::Register {
+        user,
+        password: "stalled-password".into(),
+    };
+    stalled.request(1, register).await.unwrap();
+    stalled
+        .request(2, chat_proto::Request::Join { room: general() })
+        .await
+        .unwrap();
+    // From here on it reads nothing.
+
+    let mut alice = server.register("alice").await;
+    let mut bob = server.register("bob").await;
+    alice.client.join(general()).await.unwrap();
+    bob.client.join(general()).await.unwrap();
+    // Enough to fill the stalled client's queue and every socket buffer on the way. Alice's
+    // and Bob's events are read as they come, as any real client does.
+    let count = 1500;
+    let bob_reads = tokio::spawn(async move { bob.messages(count).await });
+    let sender = alice.client.clone();
+    let alice_reads = tokio::spawn(async move { alice.messages(count).await });
+    let text = "s".repeat(chat_proto::MAX_MESSAGE_LEN);
+    let mut acked = Vec::new();
+    for _ in 0..count {
+        acked.push(
+            sender
+                .send(Target::Room(general()), text.clone())
+                .await
+                .unwrap()
+                .0,
+        );
+    }
+    let received: Vec<_> = bob_reads.await.unwrap().into_iter().map(|m| m.id).collect();
+    assert_eq!(received, acked, "the other members got everything");
+    alice_reads.await.unwrap();
+
+    // The stalled client finds, once it reads, that it was cut off before the end.
+    let mut delivered = 0;
+    let reason = loop {
+        match stalled.recv().await {
+            Some(ServerFrame::Event(chat_proto::Event::Message(_))) => delivered += 1,
+            Some(ServerFrame::Closing(reply)) => break Some(reply.code),
+            Some(_) => {}
+            None => break None,
+        }
+    };
+    assert_eq!(reason, Some(ErrorCode::TooSlow));
+    assert!(
+        delivered < acked.len(),
+        "it was cut off, not served: {delivered}"
+    );
+}

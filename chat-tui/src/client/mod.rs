@@ -7,7 +7,8 @@
 //! application sees every message once, in order, with nothing missing.
 //!
 //! Module map:
-//! - `tls`: the CA to trust and the name to verify.
+//! - `tls`: what to trust (a CA file or a pinned certificate) and the name to verify.
+//! - `pinned`: certificate fingerprints, for trust on first use.
 //! - `link`: one connection, from the dial to typed frames.
 //! - `connector`: login and catch-up on a new connection.
 //! - `resume`: the cursors that keep messages from being lost or repeated.
@@ -23,6 +24,7 @@ mod connector;
 mod error;
 mod events;
 mod link;
+mod pinned;
 mod resume;
 mod task;
 mod tls;
@@ -40,6 +42,8 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::Instrument;
 
 pub use error::ClientError;
+pub use pinned::{BadFingerprint, Fingerprint};
+pub use tls::{Trust, probe};
 
 use connector::Connector;
 use events::EventSink;
@@ -109,6 +113,19 @@ pub enum ClientEvent {
     Reconnected,
 }
 
+/// The reply to a request from [`Client::submit`], still to come.
+#[derive(Debug)]
+pub struct PendingReply {
+    reply_rx: oneshot::Receiver<Result<Response, ClientError>>,
+}
+
+impl PendingReply {
+    /// Waits for the reply, across reconnects if need be.
+    pub async fn reply(self) -> Result<Response, ClientError> {
+        self.reply_rx.await.map_err(|_| ClientError::Closed)?
+    }
+}
+
 /// A handle to the connection task; clones share the connection.
 ///
 /// The task stops when [`Client::close`] is called or the last handle is dropped.
@@ -145,7 +162,17 @@ impl Client {
     pub async fn connect(
         config: ClientConfig,
     ) -> Result<(Client, mpsc::Receiver<ClientEvent>), ClientError> {
-        let tls = Tls::load(&config.server, &config.ca_file).await?;
+        let trust = Trust::CaFile(config.ca_file.clone());
+        Self::connect_trusting(config, &trust).await
+    }
+
+    /// [`Client::connect`], verifying the server as `trust` says instead of with
+    /// `config.ca_file`, which is then unused. Reconnects verify the same way.
+    pub async fn connect_trusting(
+        config: ClientConfig,
+        trust: &Trust,
+    ) -> Result<(Client, mpsc::Receiver<ClientEvent>), ClientError> {
+        let tls = Tls::load(&config.server, trust).await?;
         let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
         let (requests_tx, requests_rx) = mpsc::channel(REQUEST_QUEUE);
         let (control_tx, control_rx) = mpsc::channel(1);
@@ -200,6 +227,16 @@ impl Client {
     /// Login and catch-up are the core's business; a `Login`, `Register` or `CatchUp` sent
     /// here goes to the server as is and does not change the core's state.
     pub async fn request(&self, request: Request) -> Result<Response, ClientError> {
+        self.submit(request).await?.reply().await
+    }
+
+    /// Hands a request to the connection task and returns once it is queued, without
+    /// waiting for the reply.
+    ///
+    /// Requests go to the server in the order they are submitted, so a caller that submits
+    /// one after the other (messages typed in a row, say) keeps their order while their
+    /// replies are awaited concurrently. Waits while the request queue is full.
+    pub async fn submit(&self, request: Request) -> Result<PendingReply, ClientError> {
         let (reply_tx, reply_rx) = oneshot::channel();
         let call = Call { request, reply_tx };
         self.shared
@@ -207,7 +244,7 @@ impl Client {
             .send(call)
             .await
             .map_err(|_| ClientError::Closed)?;
-        reply_rx.await.map_err(|_| ClientError::Closed)?
+        Ok(PendingReply { reply_rx })
     }
 
     /// Sends a message with a fresh random client id; returns its id and whether the server

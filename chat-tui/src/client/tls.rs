@@ -1,12 +1,14 @@
-//! TLS towards the server: the CA to trust and the name to verify.
+//! TLS towards the server: what to trust, and the name to verify.
 //!
-//! The trust store holds only the certificates of the configured CA file, not the system's
-//! roots: a self-hosted server has its own CA, and trusting every public CA as well would
-//! let anyone with a public certificate for the host impersonate it.
+//! With [`Trust::CaFile`] the trust store holds only the certificates of that file, not the
+//! system's roots: a self-hosted server has its own CA, and trusting every public CA as well
+//! would let anyone with a public certificate for the host impersonate it. With
+//! [`Trust::Pinned`] one certificate is trusted, by fingerprint (see `pinned`).
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -15,6 +17,19 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use super::ClientError;
+use super::pinned::{Fingerprint, PinnedVerifier, RecordingVerifier};
+
+/// How long a [`probe`] may take, dial and handshake together.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How the client decides that it talks to the right server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    /// The server's certificate must chain to a CA in this PEM file and name the host.
+    CaFile(PathBuf),
+    /// The server's certificate must be exactly this one, as trust on first use decided.
+    Pinned(Fingerprint),
+}
 
 /// What is needed to open verified connections to one server.
 #[derive(Clone)]
@@ -24,22 +39,29 @@ pub struct Tls {
 }
 
 impl Tls {
-    /// Loads the CA file and works out the name to verify from `server` ("host:port").
-    pub async fn load(server: &str, ca_file: &Path) -> Result<Self, ClientError> {
+    /// Loads what `trust` needs and works out the name to verify from `server`
+    /// ("host:port").
+    pub async fn load(server: &str, trust: &Trust) -> Result<Self, ClientError> {
         let name = server_name(server)?;
-        let pem = tokio::fs::read(ca_file).await.map_err(|e| {
-            ClientError::Config(format!("cannot read CA file {}: {e}", ca_file.display()))
-        })?;
-        let roots = root_store(&pem, ca_file)?;
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ClientError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let builder = builder()?;
+        let config = match trust {
+            Trust::CaFile(ca_file) => {
+                let pem = tokio::fs::read(ca_file).await.map_err(|e| {
+                    ClientError::Config(format!("cannot read CA file {}: {e}", ca_file.display()))
+                })?;
+                builder.with_root_certificates(root_store(&pem, ca_file)?)
+            }
+            Trust::Pinned(fingerprint) => {
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(PinnedVerifier::new(
+                        *fingerprint,
+                        algorithms(),
+                    )))
+            }
+        };
         Ok(Self {
-            connector: TlsConnector::from(Arc::new(config)),
+            connector: TlsConnector::from(Arc::new(config.with_no_client_auth())),
             name,
         })
     }
@@ -53,6 +75,44 @@ impl Tls {
             .await
             .map_err(handshake_error)
     }
+}
+
+/// The fingerprint of the certificate `server` presents, learnt without trusting it: the
+/// handshake is abandoned as soon as the certificate is seen, so nothing is sent to the
+/// server, not even a hello.
+pub async fn probe(server: &str) -> Result<Fingerprint, ClientError> {
+    let name = server_name(server)?;
+    let recorder = Arc::new(RecordingVerifier::new(algorithms()));
+    let config = builder()?
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    let attempt = async {
+        let tcp = TcpStream::connect(server).await?;
+        let _ = TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await;
+        Ok::<_, ClientError>(())
+    };
+    tokio::time::timeout(PROBE_TIMEOUT, attempt)
+        .await
+        .map_err(|_| ClientError::Io(io::Error::new(io::ErrorKind::TimedOut, "timed out")))??;
+    recorder
+        .seen()
+        .ok_or_else(|| ClientError::Tls("the server presented no certificate".into()))
+}
+
+/// A client configuration builder with this crate's choice of crypto and protocol versions.
+fn builder()
+-> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>, ClientError> {
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Tls(e.to_string()))
+}
+
+/// The signature algorithms a pinned certificate's handshake signature may use.
+fn algorithms() -> rustls::crypto::WebPkiSupportedAlgorithms {
+    rustls::crypto::ring::default_provider().signature_verification_algorithms
 }
 
 /// The trust store of the certificates in a PEM file.

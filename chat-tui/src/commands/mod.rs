@@ -4,10 +4,23 @@
 //! leading slash, as IRC clients do. Command names are case-insensitive; names of rooms and
 //! users are checked here with chat-proto's rules, so a typo is reported before anything is
 //! sent.
+//!
+//! `/me waves` is sent as an ordinary message whose text is `/me waves`: the protocol has no
+//! action type, and a control-character marker (IRC's CTCP ACTION) would be stripped before
+//! display anyway. Any client that renders a message starting with [`ACTION_PREFIX`] as an
+//! action shows `* alice waves`; others show the text as typed, which still reads well.
 
 mod suggest;
 
 use chat_proto::{MAX_PAGE, NameError, RoomName, Target, UserName};
+
+/// The start of a message's text that marks it as an action (`/me`).
+pub const ACTION_PREFIX: &str = "/me ";
+
+/// The action of a message text, when it is one: `"/me waves"` gives `"waves"`.
+pub fn action_text(text: &str) -> Option<&str> {
+    text.strip_prefix(ACTION_PREFIX)
+}
 
 /// Messages a `/history` without a count fetches.
 pub const DEFAULT_HISTORY: u16 = 50;
@@ -24,6 +37,10 @@ pub enum Command {
         to: Target,
         text: String,
     },
+    /// Open a conversation without sending anything: `/query @user` with no text.
+    Query(Target),
+    /// An action in the current conversation: `/me waves`.
+    Me(String),
     /// Older messages of a conversation; the current one without a target.
     History {
         target: Option<Target>,
@@ -33,8 +50,28 @@ pub enum Command {
     Rooms,
     /// The members of a room; the current one without an argument.
     Who(Option<RoomName>),
+    /// The list of commands and keys.
+    Help,
     Quit,
 }
+
+/// One line per command, for help screens: the usage and what it does.
+pub const HELP: &[(&str, &str)] = &[
+    (
+        "/join #room",
+        "join a room, creating it if it does not exist",
+    ),
+    ("/part [#room]", "leave a room (the current one by default)"),
+    ("/msg @user|#room text", "send to a person or a room"),
+    ("/query @user", "open a direct conversation"),
+    ("/me text", "an action: shown as \"* you text\""),
+    ("/history [target] [n]", "fetch older messages"),
+    ("/rooms", "list every room on the server"),
+    ("/who [#room]", "list a room's members"),
+    ("/help", "this list"),
+    ("/quit", "leave"),
+    ("//text", "send text that starts with a slash"),
+];
 
 /// Why a line is not a valid command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,7 +135,10 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
     match name.to_ascii_lowercase().as_str() {
         "join" | "j" => join(args),
         "part" | "leave" => part(args),
-        "msg" | "query" => msg(args),
+        "msg" => msg(args),
+        "query" => query(args),
+        "me" => me(args),
+        "help" => no_args(args, "help").map(|()| Command::Help),
         "history" => history(args),
         "rooms" | "list" => no_args(args, "rooms").map(|()| Command::Rooms),
         "who" | "names" => who(args),
@@ -161,6 +201,30 @@ fn msg(args: &str) -> Result<Command, ParseError> {
         to: target("msg", to)?,
         text: text.to_owned(),
     })
+}
+
+/// `/query TARGET [TEXT]`: with text it is `/msg`; without, it opens the conversation.
+fn query(args: &str) -> Result<Command, ParseError> {
+    const USAGE: ParseError = ParseError::Usage {
+        command: "query",
+        usage: "/query @user [text]",
+    };
+    match args.split_once(char::is_whitespace) {
+        Some((_, text)) if !text.trim().is_empty() => msg(args),
+        _ if args.trim().is_empty() => Err(USAGE),
+        _ => Ok(Command::Query(target("query", args.trim())?)),
+    }
+}
+
+/// `/me TEXT`, kept as typed from its first non-blank character.
+fn me(args: &str) -> Result<Command, ParseError> {
+    if args.trim().is_empty() {
+        return Err(ParseError::Usage {
+            command: "me",
+            usage: "/me text",
+        });
+    }
+    Ok(Command::Me(args.to_owned()))
 }
 
 /// `/history [TARGET] [COUNT]`.

@@ -3,7 +3,7 @@
 /// Every command name, aliases included.
 const NAMES: &[&str] = &[
     "join", "j", "part", "leave", "msg", "query", "history", "rooms", "list", "who", "names",
-    "quit", "exit",
+    "quit", "exit", "me", "help",
 ];
 
 /// The known command a mistyped name most likely meant: the only one it is a prefix of, or

@@ -252,3 +252,43 @@ proptest! {
         prop_assert_eq!(parse(&text), Ok(Command::Say(text.clone())));
     }
 }
+
+#[test]
+fn query_without_text_opens_the_conversation() {
+    assert_eq!(parse("/query @bob"), Ok(Command::Query(user("bob"))));
+    assert_eq!(parse("/query bob  "), Ok(Command::Query(user("bob"))));
+    assert_eq!(
+        parse("/query #room"),
+        Ok(Command::Query(Target::Room(room("room"))))
+    );
+    assert!(matches!(
+        parse("/query"),
+        Err(ParseError::Usage {
+            command: "query",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn me_keeps_the_action_as_typed() {
+    assert_eq!(parse("/me waves  "), Ok(Command::Me("waves  ".to_owned())));
+    assert_eq!(parse("/ME  ducks"), Ok(Command::Me("ducks".to_owned())));
+    assert!(matches!(
+        parse("/me"),
+        Err(ParseError::Usage { command: "me", .. })
+    ));
+}
+
+#[test]
+fn help_takes_no_arguments() {
+    assert_eq!(parse("/help"), Ok(Command::Help));
+    assert!(parse("/help me").is_err());
+}
+
+#[test]
+fn action_text_is_recognised_by_its_prefix() {
+    assert_eq!(action_text("/me waves"), Some("waves"));
+    assert_eq!(action_text("/mesh"), None);
+    assert_eq!(action_text("hello /me x"), None);
+}

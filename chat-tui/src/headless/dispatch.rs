@@ -10,7 +10,7 @@ use futures::future::BoxFuture;
 
 use super::output::{Done, MemberInfo, Output, RoomInfo};
 use crate::client::{Client, ClientError};
-use crate::commands::{Command, ParseError};
+use crate::commands::{ACTION_PREFIX, Command, HELP, ParseError};
 
 /// The lines one command prints, once its reply is in.
 pub type Reply = BoxFuture<'static, Vec<Output>>;
@@ -52,6 +52,21 @@ impl Dispatcher {
                 self.current = Some(to.clone());
                 self.send(to, text)
             }
+            Command::Me(text) => match self.current.clone() {
+                Some(to) => self.send(to, format!("{ACTION_PREFIX}{text}")),
+                None => now(no_target(
+                    "msg",
+                    "nowhere to send: /join a room or /msg someone first",
+                )),
+            },
+            Command::Query(to) => {
+                let target = to.to_string();
+                self.current = Some(to);
+                now(Output::done(Done::Query { target }))
+            }
+            Command::Help => now(Output::done(Done::Help {
+                commands: HELP.iter().map(|(usage, _)| (*usage).to_owned()).collect(),
+            })),
             Command::Join(room) => {
                 self.current = Some(Target::Room(room.clone()));
                 self.join(room)

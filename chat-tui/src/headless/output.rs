@@ -84,6 +84,14 @@ pub enum Done {
     Rooms {
         rooms: Vec<RoomInfo>,
     },
+    /// `/query` made this the current conversation.
+    Query {
+        target: String,
+    },
+    /// The usage of every command.
+    Help {
+        commands: Vec<String>,
+    },
     Who {
         room: String,
         members: Vec<MemberInfo>,
@@ -334,6 +342,18 @@ mod tests {
                     }],
                 },
                 r##"{"type":"ok","command":"who","room":"#x","members":[{"user":"bob","online":true}]}"##,
+            ),
+            (
+                Done::Query {
+                    target: "@bob".into(),
+                },
+                r#"{"type":"ok","command":"query","target":"@bob"}"#,
+            ),
+            (
+                Done::Help {
+                    commands: vec!["/join #room".into()],
+                },
+                r#"{"type":"ok","command":"help","commands":["/join #room"]}"#,
             ),
             (Done::Quit, r#"{"type":"ok","command":"quit"}"#),
         ];

@@ -1,0 +1,158 @@
+//! What goes into the update function (actions) and what comes out (effects).
+//!
+//! Actions are everything that happens: keys, the terminal's size, the client's events,
+//! and the replies to earlier effects. Effects are what the state cannot do by itself: talk
+//! to the server. The runtime carries them out off the UI's path and answers each with a
+//! [`Reply`] action.
+
+use std::path::PathBuf;
+
+use chat_proto::{Member, MessageId, Page, RoomName, RoomSummary, Session, Target, UserName};
+use crossterm::event::KeyEvent;
+
+use crate::client::{ClientError, ClientEvent, Fingerprint};
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Key(KeyEvent),
+    /// Text pasted into the terminal, in one piece.
+    Paste(String),
+    /// The mouse wheel turned over the screen.
+    Wheel {
+        up: bool,
+    },
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The wall clock, in Unix milliseconds, for what the app dates itself (joins, parts);
+    /// the runtime sends it before each batch of actions.
+    Now(i64),
+    /// Logged in and caught up.
+    Connected(Session),
+    /// The first connection failed; nothing is running.
+    ConnectFailed(Failure),
+    /// The server's certificate is not known yet: ask the user.
+    TrustUnknown {
+        server: String,
+        fingerprint: Fingerprint,
+    },
+    /// The server's certificate differs from the one trusted before: refuse.
+    TrustChanged {
+        server: String,
+        known: Fingerprint,
+        presented: Fingerprint,
+        file: PathBuf,
+    },
+    Client(ClientEvent),
+    /// The client stopped for good (its login was refused on a reconnect).
+    ClientStopped,
+    Reply(Reply),
+}
+
+/// Something for the runtime to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Connect(Login),
+    /// The user accepted this certificate for the server: remember it and connect.
+    Trust(Fingerprint),
+    Send {
+        to: Target,
+        /// The app's number for the pending message, echoed in the reply.
+        local: u64,
+        text: String,
+    },
+    Join(RoomName),
+    Leave(RoomName),
+    /// A page of history older than `before`, or the newest page.
+    Older {
+        target: Target,
+        before: Option<MessageId>,
+    },
+    /// A page of messages after `after`.
+    Newer {
+        target: Target,
+        after: MessageId,
+    },
+    /// A room's members; `show` lists them in an overlay too (`/who`).
+    Members {
+        room: RoomName,
+        show: bool,
+    },
+    Rooms,
+    /// Clear and repaint the whole terminal.
+    Redraw,
+}
+
+/// Who to log in as.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Login {
+    pub user: UserName,
+    pub password: String,
+    pub register: bool,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("user", &self.user)
+            .field("register", &self.register)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How an effect turned out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Sent {
+        to: Target,
+        local: u64,
+        result: Result<MessageId, Failure>,
+    },
+    Joined {
+        room: RoomName,
+        result: Result<RoomSummary, Failure>,
+    },
+    Left {
+        room: RoomName,
+        result: Result<(), Failure>,
+    },
+    Older {
+        target: Target,
+        result: Result<Page, Failure>,
+    },
+    Newer {
+        target: Target,
+        result: Result<Page, Failure>,
+    },
+    Members {
+        room: RoomName,
+        show: bool,
+        result: Result<Vec<Member>, Failure>,
+    },
+    Rooms(Result<Vec<RoomSummary>, Failure>),
+}
+
+/// Why an effect failed, in words for the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// A stable code: the server's, or one of the client's own.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<&ClientError> for Failure {
+    fn from(err: &ClientError) -> Self {
+        Self::new(err.code(), err.to_string())
+    }
+}

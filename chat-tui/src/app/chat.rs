@@ -1,0 +1,334 @@
+//! The chat screen's side of the network: logging in, the client's events, and the
+//! replies to what the app asked for.
+
+use chat_proto::{Member, Message, RoomName, Session, Target, UserName};
+
+use super::conversation::{Conversation, Fetching};
+use super::entry::{Entry, Line};
+use super::{App, Effect, Link, ListItem, ListOverlay, Overlay, Phase, Reply};
+use crate::client::ClientEvent;
+use crate::commands::Command;
+use crate::sanitize;
+
+impl App {
+    pub(super) fn on_connected(&mut self, session: &Session) -> Vec<Effect> {
+        self.me = Some(session.user.clone());
+        self.phase = Phase::Chat;
+        self.link = Link::Online;
+        for room in &session.rooms {
+            self.open(Target::Room(room.name.clone()));
+        }
+        for point in &session.conversations {
+            if let Target::User(_) = point.target {
+                self.open(point.target.clone());
+            }
+        }
+        if self.conversations.is_empty() {
+            self.info(
+                "Welcome! /join #room to join or create a room, /rooms to list them, F1 for help",
+            );
+        }
+        self.show(0)
+    }
+
+    pub(super) fn on_client_event(&mut self, event: ClientEvent) -> Vec<Effect> {
+        match event {
+            ClientEvent::Message {
+                message,
+                conversation,
+                ..
+            } => return self.on_message(message, conversation),
+            ClientEvent::Joined { room, user } => return self.on_joined(room, user),
+            ClientEvent::Left { room, user } => return self.on_left(&room, &user),
+            ClientEvent::Presence { user, online } => self.on_presence(&user, online),
+            ClientEvent::Disconnected { reason } => {
+                self.link = Link::Reconnecting(sanitize::one_line(&reason).into_owned());
+            }
+            ClientEvent::Reconnected => {
+                self.link = Link::Online;
+                // Joins, parts and presence missed while away are not replayed.
+                self.members.clear();
+                return self.show(self.current);
+            }
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_client_stopped(&mut self) -> Vec<Effect> {
+        let why = match &self.link {
+            Link::Reconnecting(reason) => reason.clone(),
+            _ => "the connection was closed".to_owned(),
+        };
+        self.link = Link::Offline(why);
+        Vec::new()
+    }
+
+    fn on_message(&mut self, message: Message, conversation: Target) -> Vec<Effect> {
+        let Some(me) = self.me.clone() else {
+            return Vec::new();
+        };
+        let new = self.position(&conversation).is_none();
+        let index = self.open(conversation);
+        let shown = index == self.current;
+        let chat = &mut self.conversations[index];
+        // Our own message, echoed: it replaces its pending copy, if the reply is not in yet.
+        if message.from == me
+            && let Some(at) = chat.pending.iter().position(|p| p.text == message.text)
+        {
+            chat.pending.remove(at);
+        }
+        let line = Line::new(message, &me);
+        let (own, mention) = (line.own, line.mention);
+        chat.push_live(Entry::Message(line));
+        if !shown && !own {
+            chat.unread += 1;
+            chat.mentioned |= mention;
+        }
+        if new && shown {
+            return self.show(index);
+        }
+        Vec::new()
+    }
+
+    fn on_joined(&mut self, room: RoomName, user: UserName) -> Vec<Effect> {
+        if self.me.as_ref() == Some(&user) {
+            self.open(Target::Room(room));
+            return Vec::new();
+        }
+        self.notice_in(&room, format!("→ {user} joined {room}"));
+        if let Some(members) = self.members.get_mut(&room)
+            && !members.iter().any(|m| m.user == user)
+        {
+            members.push(Member { user, online: true });
+        }
+        Vec::new()
+    }
+
+    fn on_left(&mut self, room: &RoomName, user: &UserName) -> Vec<Effect> {
+        if self.me.as_ref() == Some(user) {
+            return self.close(&Target::Room(room.clone()));
+        }
+        self.notice_in(room, format!("← {user} left {room}"));
+        if let Some(members) = self.members.get_mut(room) {
+            members.retain(|m| &m.user != user);
+        }
+        Vec::new()
+    }
+
+    fn on_presence(&mut self, user: &UserName, online: bool) {
+        for member in self.members.values_mut().flatten() {
+            if &member.user == user {
+                member.online = online;
+            }
+        }
+    }
+
+    /// Adds a line about the room that is not a message, timed now.
+    fn notice_in(&mut self, room: &RoomName, text: String) {
+        let ts_ms = self.now_ms;
+        if let Some(index) = self.position(&Target::Room(room.clone())) {
+            self.conversations[index].push_live(Entry::Notice { ts_ms, text });
+        }
+    }
+
+    pub(super) fn on_reply(&mut self, reply: Reply) -> Vec<Effect> {
+        match reply {
+            Reply::Sent { to, local, result } => self.on_sent(&to, local, result.err()),
+            Reply::Joined { room, result } => match result {
+                Ok(summary) => {
+                    let members = match summary.members {
+                        1 => "only you".to_owned(),
+                        n => format!("{n} members"),
+                    };
+                    self.info(format!("joined {} ({members})", summary.name));
+                    let index = self.open(Target::Room(summary.name));
+                    return self.show(index);
+                }
+                Err(failure) => self.error(format!("cannot join {room}: {}", failure.message)),
+            },
+            Reply::Left { room, result } => match result {
+                Ok(()) => {
+                    self.info(format!("left {room}"));
+                    return self.close(&Target::Room(room));
+                }
+                Err(failure) => self.error(format!("cannot leave {room}: {}", failure.message)),
+            },
+            Reply::Older { target, result } => return self.on_page(&target, result, true),
+            Reply::Newer { target, result } => return self.on_page(&target, result, false),
+            Reply::Members { room, show, result } => match result {
+                Ok(members) => self.on_members(room, members, show),
+                Err(failure) => self.error(format!("members of {room}: {}", failure.message)),
+            },
+            Reply::Rooms(result) => match result {
+                Ok(rooms) => self.on_rooms(rooms),
+                Err(failure) => self.error(format!("cannot list rooms: {}", failure.message)),
+            },
+        }
+        Vec::new()
+    }
+
+    fn on_sent(&mut self, to: &Target, local: u64, failure: Option<super::Failure>) {
+        if let Some(index) = self.position(to) {
+            self.conversations[index]
+                .pending
+                .retain(|p| p.local != local);
+        }
+        if let Some(failure) = failure {
+            self.error(format!("not sent to {to}: {}", failure.message));
+        }
+    }
+
+    fn on_page(
+        &mut self,
+        target: &Target,
+        result: Result<chat_proto::Page, super::Failure>,
+        older: bool,
+    ) -> Vec<Effect> {
+        let Some(index) = self.position(target) else {
+            return Vec::new();
+        };
+        let me = self.me.clone().expect("pages come after login");
+        let chat = &mut self.conversations[index];
+        match result {
+            Ok(page) => {
+                let lines = page
+                    .messages
+                    .into_iter()
+                    .filter(|m| &m.to.seen_by(&me, &m.from) == target)
+                    .map(|m| Line::new(m, &me))
+                    .collect();
+                if older {
+                    chat.prepend_older(lines, page.complete);
+                } else {
+                    chat.append_newer(lines, page.complete);
+                }
+            }
+            Err(failure) => {
+                chat.fetching = Fetching::default();
+                self.error(format!("history of {target}: {}", failure.message));
+                return Vec::new();
+            }
+        }
+        self.fetches()
+    }
+
+    fn on_members(&mut self, room: RoomName, members: Vec<Member>, show: bool) {
+        if show {
+            let mut sorted = members.clone();
+            sorted.sort_by(|a, b| b.online.cmp(&a.online).then_with(|| a.user.cmp(&b.user)));
+            let items = sorted
+                .iter()
+                .map(|m| ListItem {
+                    label: format!("{} {}", if m.online { "●" } else { "○" }, m.user),
+                    command: Some(Command::Query(Target::User(m.user.clone()))),
+                })
+                .collect();
+            self.overlay = Some(Overlay::List(ListOverlay {
+                title: format!("Members of {room} (Enter: direct message)"),
+                items,
+                selected: 0,
+            }));
+        }
+        self.members.insert(room, members);
+    }
+
+    fn on_rooms(&mut self, rooms: Vec<chat_proto::RoomSummary>) {
+        let items = rooms
+            .iter()
+            .map(|r| ListItem {
+                label: format!("{:<25} {} members", r.name.to_string(), r.members),
+                command: Some(Command::Join(r.name.clone())),
+            })
+            .collect();
+        self.overlay = Some(Overlay::List(ListOverlay {
+            title: format!("Rooms on {} (Enter: join)", self.settings.server),
+            items,
+            selected: 0,
+        }));
+        self.server_rooms = rooms;
+    }
+
+    /// The index of the conversation with `target`, opening it if need be: rooms after the
+    /// other rooms, DMs at the end.
+    pub(super) fn open(&mut self, target: Target) -> usize {
+        if let Some(index) = self.position(&target) {
+            return index;
+        }
+        let index = match target {
+            Target::Room(_) => self
+                .conversations
+                .iter()
+                .position(|c| matches!(c.target, Target::User(_)))
+                .unwrap_or(self.conversations.len()),
+            Target::User(_) => self.conversations.len(),
+        };
+        let chat = Conversation::new(target, self.settings.scrollback);
+        self.conversations.insert(index, chat);
+        if index <= self.current && self.conversations.len() > 1 {
+            self.current += 1;
+        }
+        index
+    }
+
+    /// Closes a conversation, showing a neighbour if it was the current one.
+    pub(super) fn close(&mut self, target: &Target) -> Vec<Effect> {
+        let Some(index) = self.position(target) else {
+            return Vec::new();
+        };
+        self.conversations.remove(index);
+        if let Target::Room(room) = target {
+            self.members.remove(room);
+        }
+        if index < self.current || self.current >= self.conversations.len() {
+            self.current = self.current.saturating_sub(1);
+        }
+        self.show(self.current)
+    }
+
+    /// Shows conversation `index`, fetching what it needs.
+    pub(super) fn show(&mut self, index: usize) -> Vec<Effect> {
+        if index >= self.conversations.len() {
+            return Vec::new();
+        }
+        self.current = index;
+        self.completion = None;
+        let chat = &mut self.conversations[index];
+        chat.mark_read();
+        let mut effects = self.fetches();
+        if let Target::Room(room) = &self.conversations[index].target
+            && !self.members.contains_key(room)
+        {
+            effects.push(Effect::Members {
+                room: room.clone(),
+                show: false,
+            });
+        }
+        effects
+    }
+
+    /// Pages the current conversation needs, given where its reader is.
+    pub(super) fn fetches(&mut self) -> Vec<Effect> {
+        if self.phase != Phase::Chat {
+            return Vec::new();
+        }
+        let Some(chat) = self.conversations.get_mut(self.current) else {
+            return Vec::new();
+        };
+        let mut effects = Vec::new();
+        if let Some(before) = chat.wants_older() {
+            chat.fetching.older = true;
+            effects.push(Effect::Older {
+                target: chat.target.clone(),
+                before,
+            });
+        }
+        if let Some(after) = chat.wants_newer() {
+            chat.fetching.newer = true;
+            effects.push(Effect::Newer {
+                target: chat.target.clone(),
+                after,
+            });
+        }
+        effects
+    }
+}

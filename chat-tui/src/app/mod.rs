@@ -1,0 +1,289 @@
+//! The interactive client's state, and the one function that changes it.
+//!
+//! [`App::update`] takes an [`Action`] (a key, an event from the client, the reply to an
+//! earlier request) and returns the [`Effect`]s it needs carried out. It never waits and
+//! never does IO, so the whole client can be driven in tests without a terminal or a
+//! server, and the views can only read what it holds.
+//!
+//! - `action`: actions, effects and replies.
+//! - `entry`, `conversation`, `scroll`: a conversation's scrollback and the reader's place.
+//! - `input`, `complete`: the input line and its tab completion.
+//! - `keys`: key bindings and what a key means.
+//! - `login`: the login form and the certificate question.
+//! - `chat`: events from the client and replies from the server.
+//! - `intents`: what keys do on the chat screen.
+//! - `run`: commands typed on the input line.
+
+mod action;
+mod chat;
+mod complete;
+mod conversation;
+mod entry;
+mod input;
+mod intents;
+mod keys;
+mod login;
+mod run;
+mod scroll;
+
+use std::collections::HashMap;
+
+use chat_proto::{Member, RoomName, RoomSummary, Target, UserName};
+
+pub use action::{Action, Effect, Failure, Login, Reply};
+pub use complete::Completion;
+pub use conversation::{Conversation, PREFETCH, Pending};
+pub use entry::{Entry, EntryRows, Line, NICK_WIDTH, PREFIX_WIDTH, text_width};
+pub use input::Input;
+pub use keys::{BadKey, Edit, Intent, KeySpec, Keymap};
+pub use login::{Field, LoginForm};
+pub use scroll::Scroll;
+
+use crate::client::Fingerprint;
+use crate::commands::Command;
+use crate::layout::Panes;
+use crate::text::clock::Clock;
+use crate::theme::Theme;
+
+/// What the app is set up with; fixed for its lifetime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// "host:port", for the screens that name it.
+    pub server: String,
+    pub keys: Keymap,
+    pub theme: Theme,
+    pub clock: Clock,
+    /// Entries kept in memory per conversation.
+    pub scrollback: usize,
+}
+
+/// How the app starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// Credentials are known: connect at once.
+    Connect(Login),
+    /// Ask for them, with the user name filled in when known.
+    Ask {
+        user: Option<UserName>,
+        register: bool,
+    },
+}
+
+/// Which screen is up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    Login(LoginForm),
+    Connecting {
+        user: UserName,
+    },
+    /// The server's certificate is new: trust it?
+    Trust {
+        server: String,
+        fingerprint: Fingerprint,
+        /// Who logs in once it is trusted.
+        user: UserName,
+    },
+    /// The server's certificate changed: the warning, until the user quits.
+    Refused(String),
+    Chat,
+}
+
+/// Where keys go on the chat screen besides the input line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Input,
+    /// Up and Down pick a conversation, Enter opens it.
+    Rooms,
+    /// Up and Down pick a member, Enter opens a DM.
+    Members,
+}
+
+/// The state of the connection, for the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    Online,
+    Reconnecting(String),
+    /// Stopped for good, with why.
+    Offline(String),
+}
+
+/// A line of news for the status bar, until the next one or Esc.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// A box over the chat screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    List(ListOverlay),
+}
+
+/// A list to pick from: `/rooms` (Enter joins) or `/who` (Enter opens a DM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListOverlay {
+    pub title: String,
+    pub items: Vec<ListItem>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListItem {
+    pub label: String,
+    /// Run when the item is picked.
+    pub command: Option<Command>,
+}
+
+/// The whole state of the interactive client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    pub settings: Settings,
+    pub phase: Phase,
+    /// Who is logged in, once connected.
+    pub me: Option<UserName>,
+    /// Rooms first, then DMs, each in the order opened.
+    pub conversations: Vec<Conversation>,
+    pub current: usize,
+    /// Members of each room whose list has been fetched.
+    pub members: HashMap<RoomName, Vec<Member>>,
+    pub focus: Focus,
+    /// The highlighted row of the focused rooms or members pane.
+    pub selected: usize,
+    pub input: Input,
+    pub completion: Option<Completion>,
+    pub overlay: Option<Overlay>,
+    pub link: Link,
+    pub notice: Option<Notice>,
+    /// Every room on the server, as last listed; for completion.
+    pub server_rooms: Vec<RoomSummary>,
+    /// The terminal's size, for paging by the message view's height.
+    pub size: (u16, u16),
+    /// The time of the latest [`Action::Now`], Unix milliseconds.
+    pub now_ms: i64,
+    pub quit: bool,
+    next_local: u64,
+}
+
+impl App {
+    pub fn new(settings: Settings, start: Start) -> (Self, Vec<Effect>) {
+        let (phase, effects) = match start {
+            Start::Connect(login) => (
+                Phase::Connecting {
+                    user: login.user.clone(),
+                },
+                vec![Effect::Connect(login)],
+            ),
+            Start::Ask { user, register } => (Phase::Login(LoginForm::new(user, register)), vec![]),
+        };
+        let app = Self {
+            settings,
+            phase,
+            me: None,
+            conversations: Vec::new(),
+            current: 0,
+            members: HashMap::new(),
+            focus: Focus::Input,
+            selected: 0,
+            input: Input::default(),
+            completion: None,
+            overlay: None,
+            link: Link::Connecting,
+            notice: None,
+            server_rooms: Vec::new(),
+            size: (80, 24),
+            now_ms: 0,
+            quit: false,
+            next_local: 0,
+        };
+        (app, effects)
+    }
+
+    /// Applies one action; returns what must be done outside.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Resize { width, height } => {
+                self.size = (width, height);
+                Vec::new()
+            }
+            Action::Now(now_ms) => {
+                self.now_ms = now_ms;
+                Vec::new()
+            }
+            Action::Key(key) => self.on_key(&key),
+            Action::Paste(text) => self.on_paste(&text),
+            Action::Wheel { up } => self.on_wheel(up),
+            Action::Connected(session) => self.on_connected(&session),
+            Action::ConnectFailed(failure) => self.on_connect_failed(&failure),
+            Action::TrustUnknown {
+                server,
+                fingerprint,
+            } => self.on_trust_unknown(server, fingerprint),
+            Action::TrustChanged {
+                server,
+                known,
+                presented,
+                file,
+            } => self.on_trust_changed(&server, known, presented, &file),
+            Action::Client(event) => self.on_client_event(event),
+            Action::ClientStopped => self.on_client_stopped(),
+            Action::Reply(reply) => self.on_reply(reply),
+        }
+    }
+
+    /// The conversation shown, if any.
+    pub fn current(&self) -> Option<&Conversation> {
+        self.conversations.get(self.current)
+    }
+
+    fn current_mut(&mut self) -> Option<&mut Conversation> {
+        self.conversations.get_mut(self.current)
+    }
+
+    pub fn position(&self, target: &Target) -> Option<usize> {
+        self.conversations.iter().position(|c| &c.target == target)
+    }
+
+    /// The members of the current room, online first, then by name.
+    pub fn current_members(&self) -> Vec<&Member> {
+        let Some(Target::Room(room)) = self.current().map(|c| &c.target) else {
+            return Vec::new();
+        };
+        let mut members: Vec<&Member> = self.members.get(room).into_iter().flatten().collect();
+        members.sort_by(|a, b| b.online.cmp(&a.online).then_with(|| a.user.cmp(&b.user)));
+        members
+    }
+
+    /// The message view's text width and height at the current terminal size.
+    fn view_size(&self) -> (usize, usize) {
+        let panes = Panes::of_size(self.size.0, self.size.1);
+        (
+            text_width(panes.messages.width),
+            usize::from(panes.messages.height),
+        )
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    fn next_local(&mut self) -> u64 {
+        self.next_local += 1;
+        self.next_local
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,139 @@
+//! Commands typed on the input line, in the same language as headless mode.
+
+use chat_proto::{RoomName, Target};
+
+use super::conversation::Pending;
+use super::{App, Effect, Overlay};
+use crate::commands::{self, ACTION_PREFIX, Command, ParseError};
+use crate::emoji;
+
+impl App {
+    /// Enter on the input line: a command, or text for the current conversation.
+    pub(super) fn submit(&mut self) -> Vec<Effect> {
+        let line = self.input.take();
+        self.completion = None;
+        match commands::parse(&line) {
+            Ok(command) => self.run(command),
+            Err(ParseError::Empty) => Vec::new(),
+            Err(err @ ParseError::UnknownCommand { .. }) => {
+                self.error(format!("{err} (/help lists the commands)"));
+                Vec::new()
+            }
+            Err(err) => {
+                self.error(err.to_string());
+                Vec::new()
+            }
+        }
+    }
+
+    /// Runs a command, from the input line or picked from a list.
+    pub(super) fn run(&mut self, command: Command) -> Vec<Effect> {
+        match command {
+            Command::Say(text) => self.say(&text),
+            Command::Me(text) => self.say(&format!("{ACTION_PREFIX}{text}")),
+            Command::Join(room) | Command::Query(Target::Room(room)) => self.join(room),
+            Command::Part(room) => self.part(room),
+            Command::Msg { to, text } => {
+                let index = self.open(to.clone());
+                let mut effects = self.show(index);
+                effects.extend(self.send(to, &text));
+                effects
+            }
+            Command::Query(to) => {
+                let index = self.open(to);
+                self.show(index)
+            }
+            Command::History { target, .. } => self.older(target),
+            Command::Rooms => vec![Effect::Rooms],
+            Command::Who(room) => match room.or_else(|| self.current_room()) {
+                Some(room) => vec![Effect::Members { room, show: true }],
+                None => self.nowhere("/who #room: there is no current room"),
+            },
+            Command::Help => {
+                self.overlay = Some(Overlay::Help);
+                Vec::new()
+            }
+            Command::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn current_room(&self) -> Option<RoomName> {
+        match self.current().map(|c| &c.target) {
+            Some(Target::Room(room)) => Some(room.clone()),
+            _ => None,
+        }
+    }
+
+    fn nowhere(&mut self, hint: &str) -> Vec<Effect> {
+        self.error(hint);
+        Vec::new()
+    }
+
+    fn say(&mut self, text: &str) -> Vec<Effect> {
+        match self.current().map(|c| c.target.clone()) {
+            Some(to) => self.send(to, text),
+            None => self.nowhere("nowhere to send: /join #room or /query @user first"),
+        }
+    }
+
+    /// Sends text, showing it as pending until the server has it. `:shortcodes:` become
+    /// emoji here, so the message carries the emoji itself.
+    fn send(&mut self, to: Target, text: &str) -> Vec<Effect> {
+        let text = emoji::replace_shortcodes(text).into_owned();
+        let local = self.next_local();
+        let mut effects = Vec::new();
+        if let Some(index) = self.position(&to) {
+            let chat = &mut self.conversations[index];
+            chat.pending.push(Pending {
+                local,
+                text: text.clone(),
+            });
+            chat.jump_to_newest();
+            effects = self.fetches();
+        }
+        effects.push(Effect::Send { to, local, text });
+        effects
+    }
+
+    fn join(&mut self, room: RoomName) -> Vec<Effect> {
+        if let Some(index) = self.position(&Target::Room(room.clone())) {
+            return self.show(index);
+        }
+        self.info(format!("joining {room}…"));
+        vec![Effect::Join(room)]
+    }
+
+    fn part(&mut self, room: Option<RoomName>) -> Vec<Effect> {
+        if let Some(room) = room.or_else(|| self.current_room()) {
+            return vec![Effect::Leave(room)];
+        }
+        match self.current().map(|c| c.target.clone()) {
+            // A DM has nothing to leave on the server: its tab is closed.
+            Some(dm @ Target::User(_)) => self.close(&dm),
+            _ => self.nowhere("/part #room: there is no current room"),
+        }
+    }
+
+    /// `/history`: shows the conversation and fetches the page before what is loaded.
+    fn older(&mut self, target: Option<Target>) -> Vec<Effect> {
+        let Some(target) = target.or_else(|| self.current().map(|c| c.target.clone())) else {
+            return self.nowhere("/history #room: there is no current conversation");
+        };
+        let index = self.open(target);
+        let mut effects = self.show(index);
+        let chat = &mut self.conversations[index];
+        if chat.complete {
+            self.info("this is the beginning of the conversation");
+        } else if !chat.fetching.older {
+            chat.fetching.older = true;
+            effects.push(Effect::Older {
+                target: chat.target.clone(),
+                before: chat.entries.iter().find_map(super::Entry::id),
+            });
+        }
+        effects
+    }
+}

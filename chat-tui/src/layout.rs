@@ -1,0 +1,92 @@
+//! Where each pane goes, from the terminal's size alone; shared by the views, which draw
+//! there, and the app state, which scrolls by pages of the message view's height.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// Width of the rooms pane, border included.
+const ROOMS_WIDTH: u16 = 22;
+
+/// Width of the member pane, border included.
+const MEMBERS_WIDTH: u16 = 20;
+
+/// Narrowest terminal that still shows the member pane.
+const MEMBERS_FROM: u16 = 90;
+
+/// Narrowest terminal that still shows the rooms pane.
+const ROOMS_FROM: u16 = 50;
+
+/// The panes of the chat screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panes {
+    /// The DM tabs, across the top.
+    pub tabs: Rect,
+    pub rooms: Option<Rect>,
+    pub messages: Rect,
+    pub members: Option<Rect>,
+    pub status: Rect,
+    pub input: Rect,
+}
+
+impl Panes {
+    pub fn new(area: Rect) -> Self {
+        let [tabs, body, status, input] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let rooms_width = if area.width >= ROOMS_FROM {
+            ROOMS_WIDTH
+        } else {
+            0
+        };
+        let members_width = if area.width >= MEMBERS_FROM {
+            MEMBERS_WIDTH
+        } else {
+            0
+        };
+        let [rooms, messages, members] = Layout::horizontal([
+            Constraint::Length(rooms_width),
+            Constraint::Fill(1),
+            Constraint::Length(members_width),
+        ])
+        .areas(body);
+        Self {
+            tabs,
+            rooms: (rooms_width > 0).then_some(rooms),
+            messages,
+            members: (members_width > 0).then_some(members),
+            status,
+            input,
+        }
+    }
+
+    /// The panes of a terminal `width` by `height`.
+    pub fn of_size(width: u16, height: u16) -> Self {
+        Self::new(Rect::new(0, 0, width, height))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wide_terminal_shows_every_pane() {
+        let panes = Panes::of_size(120, 40);
+        assert_eq!(panes.rooms.map(|r| r.width), Some(ROOMS_WIDTH));
+        assert_eq!(panes.members.map(|r| r.width), Some(MEMBERS_WIDTH));
+        assert_eq!(panes.messages.width, 120 - ROOMS_WIDTH - MEMBERS_WIDTH);
+        assert_eq!(panes.messages.height, 37);
+        assert_eq!(panes.input.y, 39);
+    }
+
+    #[test]
+    fn a_narrow_terminal_keeps_the_messages() {
+        let panes = Panes::of_size(60, 20);
+        assert!(panes.members.is_none());
+        assert!(panes.rooms.is_some());
+        assert!(Panes::of_size(40, 20).rooms.is_none());
+    }
+}

@@ -1,0 +1,239 @@
+//! Carries out the app's network effects with the client core.
+//!
+//! One task takes effects in the order the app made them and submits each to the core
+//! before taking the next, so that messages typed one after the other reach the server in
+//! that order; the replies are awaited in tasks of their own, so that a slow reply (a
+//! message sent while offline waits for the reconnect) holds nothing else up. Each reply
+//! comes back to the event loop as an [`Action`].
+
+use chat_proto::{ClientMsgId, Request, Response, ResumePoint};
+use tokio::sync::mpsc;
+
+use crate::app::{Action, Effect, Failure, Reply};
+use crate::client::{Client, ClientError};
+
+/// Messages in one page of history; a few screens' worth, so that scrolling back fetches
+/// rarely but a page arrives quickly.
+pub const HISTORY_PAGE: u16 = 200;
+
+/// Runs until the event loop drops its end of `effects_rx`.
+pub async fn run(
+    client: Client,
+    mut effects_rx: mpsc::Receiver<Effect>,
+    replies_tx: mpsc::Sender<Action>,
+) {
+    while let Some(effect) = effects_rx.recv().await {
+        let Some(request) = request_of(&effect) else {
+            continue;
+        };
+        let submitted = client.submit(request).await;
+        let replies_tx = replies_tx.clone();
+        tokio::spawn(async move {
+            let result = match submitted {
+                Ok(pending) => pending.reply().await,
+                Err(err) => Err(err),
+            };
+            if let Some(reply) = reply_of(effect, result) {
+                // The loop is gone only when the app is quitting.
+                let _ = replies_tx.send(Action::Reply(reply)).await;
+            }
+        });
+    }
+}
+
+/// The request an effect makes; `None` for effects that are not requests.
+pub fn request_of(effect: &Effect) -> Option<Request> {
+    let request = match effect.clone() {
+        Effect::Send { to, text, .. } => Request::Send {
+            to,
+            client_id: ClientMsgId(rand::random()),
+            text,
+        },
+        Effect::Join(room) => Request::Join { room },
+        Effect::Leave(room) => Request::Leave { room },
+        Effect::Older { target, before } => Request::History {
+            target,
+            before,
+            limit: HISTORY_PAGE,
+        },
+        // The catch-up request reads forward from a point, which is what a page of newer
+        // messages is; sent by the app, it does not move the core's resume cursors.
+        Effect::Newer { target, after } => Request::CatchUp {
+            points: vec![ResumePoint { target, after }],
+        },
+        Effect::Members { room, .. } => Request::Members { room },
+        Effect::Rooms => Request::ListRooms,
+        Effect::Connect(_) | Effect::Trust(_) | Effect::Redraw => return None,
+    };
+    Some(request)
+}
+
+/// How an effect turned out, from its reply.
+pub fn reply_of(effect: Effect, result: Result<Response, ClientError>) -> Option<Reply> {
+    let failure = |err: ClientError| Failure::from(&err);
+    let reply = match (effect, result) {
+        (Effect::Send { to, local, .. }, result) => Reply::Sent {
+            to,
+            local,
+            result: result
+                .and_then(|r| match r {
+                    Response::Sent { id, .. } => Ok(id),
+                    other => Err(ClientError::unexpected("send", &other)),
+                })
+                .map_err(failure),
+        },
+        (Effect::Join(room), result) => Reply::Joined {
+            room,
+            result: result
+                .and_then(|r| match r {
+                    Response::Joined { room, .. } => Ok(room),
+                    other => Err(ClientError::unexpected("join", &other)),
+                })
+                .map_err(failure),
+        },
+        (Effect::Leave(room), result) => Reply::Left {
+            room,
+            result: result.map(|_| ()).map_err(failure),
+        },
+        (Effect::Older { target, .. }, result) => Reply::Older {
+            target,
+            result: result
+                .and_then(|r| match r {
+                    Response::History(page) => Ok(page),
+                    other => Err(ClientError::unexpected("history", &other)),
+                })
+                .map_err(failure),
+        },
+        (Effect::Newer { target, .. }, result) => Reply::Newer {
+            target,
+            result: result
+                .and_then(|r| match r {
+                    Response::CatchUp(page) => Ok(page),
+                    other => Err(ClientError::unexpected("catch-up", &other)),
+                })
+                .map_err(failure),
+        },
+        (Effect::Members { room, show }, result) => Reply::Members {
+            room,
+            show,
+            result: result
+                .and_then(|r| match r {
+                    Response::Members(members) => Ok(members),
+                    other => Err(ClientError::unexpected("members", &other)),
+                })
+                .map_err(failure),
+        },
+        (Effect::Rooms, result) => Reply::Rooms(
+            result
+                .and_then(|r| match r {
+                    Response::Rooms(rooms) => Ok(rooms),
+                    other => Err(ClientError::unexpected("list rooms", &other)),
+                })
+                .map_err(failure),
+        ),
+        (Effect::Connect(_) | Effect::Trust(_) | Effect::Redraw, _) => return None,
+    };
+    Some(reply)
+}
+
+/// The reply of an effect that could not even be queued.
+pub fn refused(effect: Effect, why: &str) -> Option<Reply> {
+    let err = ClientError::Io(std::io::Error::other(why.to_owned()));
+    reply_of(effect, Err(err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chat_proto::{MessageId, Page, RoomName, RoomSummary, Target};
+
+    fn room() -> RoomName {
+        RoomName::new("general").unwrap()
+    }
+
+    #[test]
+    fn effects_become_requests() {
+        let older = Effect::Older {
+            target: Target::Room(room()),
+            before: Some(MessageId(9)),
+        };
+        assert_eq!(
+            request_of(&older),
+            Some(Request::History {
+                target: Target::Room(room()),
+                before: Some(MessageId(9)),
+                limit: HISTORY_PAGE
+            })
+        );
+        let newer = Effect::Newer {
+            target: Target::Room(room()),
+            after: MessageId(3),
+        };
+        assert!(
+            matches!(request_of(&newer), Some(Request::CatchUp { points }) if points.len() == 1)
+        );
+        assert_eq!(request_of(&Effect::Redraw), None);
+    }
+
+    #[test]
+    fn sends_get_a_fresh_client_id_each() {
+        let send = Effect::Send {
+            to: Target::Room(room()),
+            local: 1,
+            text: "hi".into(),
+        };
+        let id = |r| match r {
+            Some(Request::Send { client_id, .. }) => client_id,
+            other => panic!("{other:?}"),
+        };
+        assert_ne!(id(request_of(&send)), id(request_of(&send)));
+    }
+
+    #[test]
+    fn replies_are_matched_to_their_effects() {
+        let page = Page {
+            messages: vec![],
+            complete: true,
+        };
+        let reply = reply_of(
+            Effect::Older {
+                target: Target::Room(room()),
+                before: None,
+            },
+            Ok(Response::History(page.clone())),
+        );
+        assert_eq!(
+            reply,
+            Some(Reply::Older {
+                target: Target::Room(room()),
+                result: Ok(page)
+            })
+        );
+        let summary = RoomSummary {
+            name: room(),
+            members: 2,
+        };
+        let joined = reply_of(
+            Effect::Join(room()),
+            Ok(Response::Joined {
+                room: summary.clone(),
+                latest: MessageId(0),
+            }),
+        );
+        assert_eq!(
+            joined,
+            Some(Reply::Joined {
+                room: room(),
+                result: Ok(summary)
+            })
+        );
+    }
+
+    #[test]
+    fn failures_and_wrong_replies_become_failures() {
+        let reply = reply_of(Effect::Rooms, Ok(Response::Done));
+        assert!(matches!(reply, Some(Reply::Rooms(Err(f))) if f.code == "protocol"));
+        let refused = refused(Effect::Leave(room()), "busy");
+        assert!(matches!(refused, Some(Reply::Left { result: Err(f), .. }) if f.message == "busy"));
+    }
+}

@@ -1,0 +1,71 @@
+//! The views: one module per pane, each drawing from a shared borrow of the [`App`] into a
+//! ratatui buffer. Views decide nothing and change nothing; they are tested on ratatui's
+//! `TestBackend` (see `tests/views.rs`).
+//!
+//! - `rooms`, `tabs`, `messages`, `members`, `status`: the panes of the chat screen.
+//! - `overlay`: the help and list boxes drawn over it.
+//! - `login`: the screens before the chat: the form, the wait, the certificate question.
+
+mod login;
+mod members;
+mod messages;
+mod overlay;
+mod rooms;
+mod status;
+mod tabs;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+
+use crate::app::{App, Phase};
+use crate::layout::Panes;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let area = frame.area();
+    match &app.phase {
+        Phase::Login(form) => {
+            let cursor = login::form(form, &app.settings.server, area, frame.buffer_mut());
+            frame.set_cursor_position(cursor);
+        }
+        Phase::Connecting { user } => {
+            let text = format!("Connecting to {} as {user}…", app.settings.server);
+            login::message(&text, area, frame.buffer_mut());
+        }
+        Phase::Trust {
+            server,
+            fingerprint,
+            ..
+        } => login::trust(server, *fingerprint, area, frame.buffer_mut()),
+        Phase::Refused(warning) => login::refused(warning, area, frame.buffer_mut()),
+        Phase::Chat => chat(frame, app),
+    }
+}
+
+/// The chat screen: every pane, then the overlay if one is open.
+fn chat(frame: &mut Frame<'_>, app: &App) {
+    let panes = Panes::new(frame.area());
+    let buf = frame.buffer_mut();
+    tabs::render(app, panes.tabs, buf);
+    if let Some(area) = panes.rooms {
+        rooms::render(app, area, buf);
+    }
+    messages::render(app, panes.messages, buf);
+    if let Some(area) = panes.members {
+        members::render(app, area, buf);
+    }
+    status::render_status(app, panes.status, buf);
+    let cursor = status::render_input(app, panes.input, buf);
+    match &app.overlay {
+        Some(overlay) => overlay::render(app, overlay, frame.area(), frame.buffer_mut()),
+        None => frame.set_cursor_position(cursor),
+    }
+}
+
+/// A box of at most `width` by `height` in the middle of `area`.
+fn centred(area: Rect, width: u16, height: u16) -> Rect {
+    area.centered(
+        Constraint::Length(width.min(area.width)),
+        Constraint::Length(height.min(area.height)),
+    )
+}

@@ -1,0 +1,70 @@
+//! The status line (connection, news, the help hint) and the input line under it.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Style, Stylize};
+use ratatui::text::{Line, Span};
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::app::{App, Link};
+use crate::sanitize;
+use crate::text::wrap::width;
+
+pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
+    buf.set_style(area, Style::new().reversed());
+    let (state, state_style) = match &app.link {
+        Link::Connecting => ("connecting…".to_owned(), Style::new().yellow()),
+        Link::Online => ("online".to_owned(), Style::new().green()),
+        Link::Reconnecting(reason) => (
+            format!("reconnecting… ({reason}); messages wait"),
+            Style::new().yellow(),
+        ),
+        Link::Offline(reason) => (format!("offline: {reason}"), Style::new().red()),
+    };
+    let me = app.me.as_ref().map_or(String::new(), ToString::to_string);
+    let mut spans = vec![
+        Span::styled(format!(" [{state}]"), state_style.bold().reversed()),
+        Span::from(format!(" {me}@{} ", app.settings.server)).reversed(),
+    ];
+    if app.current().is_some_and(|c| !c.scroll.at_bottom()) {
+        spans.push(Span::from("│ scrolled back: Ctrl+End returns ").reversed());
+    }
+    if let Some(notice) = &app.notice {
+        let style = if notice.error {
+            Style::new().red().bold()
+        } else {
+            Style::new()
+        };
+        let text = sanitize::one_line(&notice.text);
+        spans.push(Span::styled(format!("│ {text} "), style.reversed()));
+    }
+    let hint = " F1 help ";
+    let room = area.width.saturating_sub(hint.len() as u16);
+    buf.set_line(area.x, area.y, &Line::from(spans), room);
+    buf.set_string(area.x + room, area.y, hint, Style::new().reversed().bold());
+}
+
+/// Draws the input line; returns where the cursor goes.
+pub fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
+    let prompt = match app.current() {
+        Some(chat) => format!("[{}] ", chat.target),
+        None => "> ".to_owned(),
+    };
+    let text = app.input.text();
+    let (before, after) = text.split_at(app.input.cursor());
+    // Scroll the line left when the cursor would pass the right edge.
+    let room = usize::from(area.width).saturating_sub(width(&prompt) + 1);
+    let mut shown_before = before;
+    while width(shown_before) > room {
+        let skip = shown_before.graphemes(true).next().map_or(0, str::len);
+        shown_before = &shown_before[skip..];
+    }
+    let cursor_x = area.x + (width(&prompt) + width(shown_before)) as u16;
+    let line = Line::from(vec![
+        Span::from(prompt).fg(app.settings.theme.accent).bold(),
+        Span::raw(shown_before),
+        Span::raw(after),
+    ]);
+    buf.set_line(area.x, area.y, &line, area.width);
+    Position::new(cursor_x.min(area.right().saturating_sub(1)), area.y)
+}

@@ -1,0 +1,76 @@
+//! The real binary in a real terminal against a real server: `chat-tui` runs in a detached
+//! tmux session, keys are typed with `send-keys`, and the screen is read with
+//! `capture-pane`. A second user, on the client core in this process, talks to it.
+//!
+//! tmux must be installed (CI installs it); without it these tests fail and say so.
+
+mod e2e;
+
+use std::time::Duration;
+
+use e2e::{Screen, Server};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_people_talk_through_the_terminal_client_across_a_server_restart() {
+    let mut server = Server::start().await;
+    let alice = Screen::start(&server, "alice");
+    alice.wait_for("[online]").await;
+    alice.wait_for("Welcome to chat-tui").await;
+
+    // Alice joins a room; bob, on the client core, joins it too and writes.
+    alice.type_line("/join #general");
+    alice.wait_for("joined #general").await;
+    let bob = server.client("bob").await;
+    bob.join("general").await;
+    alice.wait_for("→ bob joined #general").await;
+    bob.say("general", "hello from bob 👋").await;
+    alice.wait_for("bob │ hello from bob 👋").await;
+
+    // Alice answers; bob receives it.
+    alice.type_line("hi bob, :tada:");
+    bob.expect("alice", "hi bob, 🎉").await;
+    alice.wait_for("alice │ hi bob, 🎉").await;
+
+    // The help overlay opens and closes.
+    alice.keys(&["F1"]);
+    alice.wait_for("Help — Esc closes").await;
+    alice.keys(&["Escape"]);
+    alice.wait_gone("Help — Esc closes").await;
+
+    // The server restarts; alice's client says so, keeps what she types, and sends it once
+    // it is back.
+    server.stop().await;
+    alice.wait_for("[reconnecting").await;
+    alice.type_line("typed while the server was down");
+    server.restart().await;
+    alice.wait_for("[online]").await;
+    bob.expect("alice", "typed while the server was down").await;
+    bob.say("general", "welcome back").await;
+    alice.wait_for("bob │ welcome back").await;
+
+    // Ctrl+C quits and gives the terminal back.
+    alice.keys(&["C-c"]);
+    alice.wait_exit().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_direct_message_opens_a_tab_and_an_unknown_command_gets_a_hint() {
+    let server = Server::start().await;
+    let carol = Screen::start(&server, "carol");
+    carol.wait_for("[online]").await;
+    carol.type_line("/join #lobby");
+    carol.wait_for("joined #lobby").await;
+
+    // A DM to carol while she reads #lobby: a tab with an unread count, reached with Alt+2.
+    let dave = server.client("dave").await;
+    dave.say_to_user("carol", "psst, carol").await;
+    carol.wait_for("@dave (1)").await;
+    carol.keys(&["M-2"]);
+    carol.wait_for("dave │ psst, carol").await;
+    carol.type_line("hi dave");
+    dave.expect("carol", "hi dave").await;
+
+    carol.type_line("/jion #x");
+    carol.wait_for("did you mean /join?").await;
+}
