@@ -59,12 +59,29 @@ pub fn acceptor(source: &TlsSource) -> Result<TlsAcceptor, TlsError> {
         reason: e.to_string(),
     })?;
 
+    if let Some(leaf) = chain.first() {
+        tracing::info!(fingerprint = %fingerprint(leaf), "serving certificate");
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(chain, key)?;
     Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The certificate's SHA-256 in the form clients show when they ask whether to trust a
+/// server (`SHA256:` and unpadded base64, as OpenSSH writes key fingerprints), so that an
+/// admin can read it from the log and tell users what to expect.
+pub fn fingerprint(cert: &CertificateDer<'_>) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+
+    let digest = sha2::Sha256::digest(cert.as_ref());
+    format!(
+        "SHA256:{}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(digest)
+    )
 }
 
 /// Makes a local CA and a certificate for localhost signed by it, unless they exist.
@@ -143,6 +160,13 @@ mod tests {
         let ca = fs::read(dir.path().join(CA_CERT)).unwrap();
         acceptor(&source).unwrap();
         assert_eq!(fs::read(dir.path().join(CA_CERT)).unwrap(), ca);
+    }
+
+    #[test]
+    fn fingerprints_are_written_as_clients_show_them() {
+        let text = fingerprint(&CertificateDer::from(vec![1, 2, 3]));
+        assert!(text.starts_with("SHA256:"), "{text}");
+        assert_eq!(text.len(), "SHA256:".len() + 43);
     }
 
     #[cfg(unix)]

@@ -56,7 +56,7 @@ fn needs_care(c: char) -> bool {
 /// bidirectional embeddings, overrides, isolates and marks, line and paragraph separators,
 /// the byte order mark and the interlinear annotation marks. The zero-width joiner and
 /// non-joiner stay: emoji sequences and several scripts need them.
-fn reorders(c: char) -> bool {
+pub(crate) fn reorders(c: char) -> bool {
     matches!(
         c,
         '\u{061c}'

@@ -41,7 +41,7 @@ pub async fn run_stdio(config: ClientConfig) -> u8 {
 pub fn refuse(message: &str) -> u8 {
     use std::io::Write;
 
-    let line = serde_json::to_string(&Output::error("config", message, None))
+    let line = output::json_line(&Output::error("config", message, None))
         .unwrap_or_else(|_| String::from(r#"{"type":"error","code":"config"}"#));
     let _ = writeln!(std::io::stdout(), "{line}");
     1
@@ -136,9 +136,9 @@ struct Printer<W> {
 
 impl<W: AsyncWrite + Unpin> Printer<W> {
     async fn print(&mut self, output: &Output) -> io::Result<()> {
-        let mut line = serde_json::to_vec(output).map_err(io::Error::other)?;
-        line.push(b'\n');
-        self.out.write_all(&line).await?;
+        let mut line = output::json_line(output).map_err(io::Error::other)?;
+        line.push('\n');
+        self.out.write_all(line.as_bytes()).await?;
         self.out.flush().await
     }
 }

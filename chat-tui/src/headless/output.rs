@@ -225,8 +225,49 @@ impl From<&Member> for MemberInfo {
     }
 }
 
+/// One output object as a line of JSON that is safe on a terminal as well as to a parser.
+///
+/// JSON already escapes the C0 controls; a script that prints lines as they come would
+/// still pass DEL, the C1 controls (U+0080 to U+009F, which some terminals obey as escape
+/// sequences) and bidirectional overrides straight to its terminal. Those are written as
+/// `\uXXXX` escapes too: the same JSON value, harmless to look at. They can only occur
+/// inside strings, where such an escape is valid.
+pub fn json_line(output: &Output) -> serde_json::Result<String> {
+    use std::fmt::Write;
+
+    let raw = serde_json::to_string(output)?;
+    if !raw.chars().any(unsafe_on_a_terminal) {
+        return Ok(raw);
+    }
+    let mut line = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        if unsafe_on_a_terminal(c) {
+            // Writing to a String cannot fail.
+            let _ = write!(line, "\\u{:04x}", u32::from(c));
+        } else {
+            line.push(c);
+        }
+    }
+    Ok(line)
+}
+
+fn unsafe_on_a_terminal(c: char) -> bool {
+    ('\u{7f}'..='\u{9f}').contains(&c) || crate::sanitize::reorders(c)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn terminal_controls_in_text_are_escaped_but_the_value_is_kept() {
+        let hostile = "\u{202e}evil\u{9b}31m\u{7f}\u{1b}[2J";
+        let output = Output::error("x", hostile, None);
+        let line = json_line(&output).unwrap();
+        assert!(line.is_ascii(), "{line}");
+        assert!(line.contains("\\u202e") && line.contains("\\u009b") && line.contains("\\u001b"));
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["message"], hostile);
+    }
+
     use super::*;
     use chat_proto::{ErrorCode, ErrorReply, MessageId, RoomName};
 
