@@ -51,6 +51,11 @@ use task::{Call, Control, Inbox, Task};
 use tls::Tls;
 
 /// How many events may wait for the application; past it the connection task waits too.
+///
+/// The application must therefore keep reading events while it waits for replies: the
+/// task that would deliver a reply is the one waiting for room to deliver an event. (A
+/// task that stops reading falls behind the server, which then disconnects it as too slow;
+/// nothing is lost, it resumes once events are read again.)
 const EVENT_QUEUE: usize = 1024;
 
 /// How many requests may wait for the connection task, while it is reconnecting say; past it
