@@ -16,6 +16,7 @@ use chat_proto::{
     ClientFrame, ErrorCode, ErrorReply, PROTOCOL_VERSION, Request, RequestId, Response,
     ServerFrame, Welcome,
 };
+use futures::future::{self, FutureExt};
 use futures::stream::FuturesUnordered;
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
@@ -56,6 +57,7 @@ where
         outbound,
         session: None,
         in_flight: FuturesUnordered::new(),
+        last_send: None,
         write_failed,
     };
     let reader = codec::server_reader(read, connection.shared.config.limits.max_frame_len);
@@ -77,6 +79,31 @@ struct Connection {
     >,
     /// Cancelled by the writer when the socket fails, so that reading stops too.
     write_failed: CancellationToken,
+    /// Resolves once the last send this connection queued is committed (or has failed).
+    /// Reads wait for it, so that a client always reads its own writes: `hello` then
+    /// `/history` shows `hello`. Sends commit in queue order, so the last one stands for
+    /// all before it.
+    last_send: Option<future::Shared<oneshot::Receiver<()>>>,
+}
+
+/// How a request is scheduled against the others of its connection.
+enum Kind {
+    /// Completes before the next request starts.
+    Membership,
+    /// Queued in order; later reads wait for its commit.
+    Send,
+    /// Runs alongside others, after the sends queued before it.
+    Read,
+}
+
+impl Kind {
+    fn of(request: &Request) -> Self {
+        match request {
+            Request::Join { .. } | Request::Leave { .. } => Self::Membership,
+            Request::Send { .. } => Self::Send,
+            _ => Self::Read,
+        }
+    }
 }
 
 type Reader<S> = ServerReader<ReadHalf<S>>;
@@ -196,17 +223,33 @@ impl Connection {
             }
             (None, _) => self.reply(id, Err(ErrorCode::NotLoggedIn.into())),
             (Some(session), request) => {
-                let changes_membership =
-                    matches!(request, Request::Join { .. } | Request::Leave { .. });
+                let kind = Kind::of(&request);
                 let reply: Reply = requests::begin(&self.shared, session, request).await;
-                if changes_membership {
+                match kind {
                     // The requests after it are authorised against the membership it sets,
                     // so it completes before they start: `/join #new` then `hello` works.
-                    let result = reply.await;
-                    self.reply(id, result);
-                } else {
-                    self.in_flight
-                        .push(Box::pin(async move { (id, reply.await) }));
+                    Kind::Membership => {
+                        let result = reply.await;
+                        self.reply(id, result);
+                    }
+                    Kind::Send => {
+                        let (committed_tx, committed_rx) = oneshot::channel();
+                        self.last_send = Some(committed_rx.shared());
+                        self.in_flight.push(Box::pin(async move {
+                            let result = reply.await;
+                            let _ = committed_tx.send(());
+                            (id, result)
+                        }));
+                    }
+                    Kind::Read => {
+                        let last_send = self.last_send.clone();
+                        self.in_flight.push(Box::pin(async move {
+                            if let Some(committed) = last_send {
+                                let _ = committed.await;
+                            }
+                            (id, reply.await)
+                        }));
+                    }
                 }
             }
         }

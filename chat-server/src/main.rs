@@ -5,6 +5,12 @@ use chat_server::{Server, TlsSource};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// glibc's allocator keeps each 19 MiB argon2 buffer once its adaptive mmap threshold has
+/// risen past that size, so every login left the server megabytes larger; mimalloc gives
+/// such blocks back.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Cli::parse().into_config()?;

@@ -2,6 +2,8 @@
 //! certificates in a temporary directory, clients driven through the client core, and a raw
 //! TLS connection for sending what no well-behaved client would.
 
+pub mod load;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -150,3 +150,62 @@ async fn pages_of_long_messages_fit_in_a_frame_and_page_on() {
     }
     assert_eq!(fetched, sent);
 }
+
+#[tokio::test]
+async fn a_history_read_sent_right_after_a_send_sees_it() {
+    use chat_proto::{ClientFrame, ClientMsgId, RequestId, Response, ServerFrame, UserName};
+
+    let server = TestServer::start().await;
+    let mut raw = server.raw().await;
+    raw.hello().await;
+    let user = UserName::new("alice").unwrap();
+    let register = Request::Register {
+        user,
+        password: "alice-password".into(),
+    };
+    raw.request(1, register).await.unwrap();
+    let room = RoomName::new("general").unwrap();
+    raw.request(2, Request::Join { room: room.clone() })
+        .await
+        .unwrap();
+
+    // Both go out before either is answered, as a script piping commands would send them.
+    let general = Target::Room(room);
+    let send = Request::Send {
+        to: general.clone(),
+        client_id: ClientMsgId(1),
+        text: "mine".into(),
+    };
+    raw.send(ClientFrame::Request {
+        id: RequestId(3),
+        request: send,
+    })
+    .await;
+    let history = Request::History {
+        target: general,
+        before: None,
+        limit: 10,
+    };
+    raw.send(ClientFrame::Request {
+        id: RequestId(4),
+        request: history,
+    })
+    .await;
+    loop {
+        match raw.recv().await {
+            Some(ServerFrame::Reply {
+                id: RequestId(4),
+                result,
+            }) => {
+                let Ok(Response::History(page)) = result else {
+                    panic!("{result:?}")
+                };
+                let texts: Vec<_> = page.messages.iter().map(|m| m.text.as_str()).collect();
+                assert_eq!(texts, ["mine"]);
+                break;
+            }
+            Some(_) => {}
+            None => panic!("connection closed"),
+        }
+    }
+}
