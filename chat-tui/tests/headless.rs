@@ -67,42 +67,53 @@ async fn answers_come_in_command_order_though_replies_do_not() {
     script
         .type_lines("/join #a\nhello\n\n/history 2\n/jion #b\n/msg @bob psst\n/quit\n")
         .await;
-    let mut requests = Vec::new();
-    for _ in 0..4 {
-        requests.push(conn.request().await);
-    }
-    assert_eq!(requests[0].1, Request::Join { room: room("a") });
-    assert!(
-        matches!(&requests[1].1, Request::Send { to, text, .. } if *to == in_room("a") && text == "hello")
-    );
-    assert!(
-        matches!(&requests[2].1, Request::History { target, limit: 2, .. } if *target == in_room("a"))
-    );
+    // The join and the explicit /msg go out at once; the plain text and the /history that
+    // default to the current conversation wait until the join has made it current.
+    let join = conn.request().await;
+    assert_eq!(join.1, Request::Join { room: room("a") });
+    let psst = conn.request().await;
     assert!(matches!(
-        &requests[3].1,
+        &psst.1,
         Request::Send {
             to: Target::User(_),
             ..
         }
     ));
 
-    // Replies in reverse order, with a live event before them.
+    // Replies out of order, with a live event before them.
     conn.event(chat_proto::Event::Message(message(
         3,
         in_room("general"),
         "bob",
     )))
     .await;
-    let (id, _) = requests[3];
+    let sent = |id| Response::Sent {
+        id: MessageId(id),
+        ts_ms: 0,
+        duplicate: false,
+    };
+    conn.reply(psst.0, sent(12)).await;
+    let joined = RoomSummary {
+        name: room("a"),
+        members: 3,
+    };
     conn.reply(
-        id,
-        Response::Sent {
-            id: MessageId(12),
-            ts_ms: 0,
-            duplicate: false,
+        join.0,
+        Response::Joined {
+            room: joined,
+            latest: MessageId(2),
         },
     )
     .await;
+
+    let hello = conn.request().await;
+    assert!(
+        matches!(&hello.1, Request::Send { to, text, .. } if *to == in_room("a") && text == "hello")
+    );
+    let history = conn.request().await;
+    assert!(
+        matches!(&history.1, Request::History { target, limit: 2, .. } if *target == in_room("a"))
+    );
     let page = Page {
         messages: vec![
             message(1, in_room("a"), "bob"),
@@ -110,28 +121,8 @@ async fn answers_come_in_command_order_though_replies_do_not() {
         ],
         complete: true,
     };
-    conn.reply(requests[2].0, Response::History(page)).await;
-    conn.reply(
-        requests[1].0,
-        Response::Sent {
-            id: MessageId(11),
-            ts_ms: 0,
-            duplicate: false,
-        },
-    )
-    .await;
-    let joined = RoomSummary {
-        name: room("a"),
-        members: 3,
-    };
-    conn.reply(
-        requests[0].0,
-        Response::Joined {
-            room: joined,
-            latest: MessageId(2),
-        },
-    )
-    .await;
+    conn.reply(history.0, Response::History(page)).await;
+    conn.reply(hello.0, sent(11)).await;
 
     let expected = [
         json!({"type":"message","id":3,"target":"#general","from":"bob","text":"text 3","ts":1003,"history":false}),
@@ -160,7 +151,7 @@ async fn the_current_target_and_its_errors() {
     script.line().await;
 
     script
-        .type_lines("hi\n/part\n/who\n/join #a\n/part\nagain\n")
+        .type_lines("hi\n/part\n/who\n/join #a\n/part\n/join #b\n/part\nagain\n")
         .await;
     let error = |command: &str, message: &str| json!({"type":"error","code":"no_target","message":message,"command":command});
     assert_eq!(
@@ -176,10 +167,25 @@ async fn the_current_target_and_its_errors() {
         error("who", "no current room: /who #room")
     );
 
-    let (id, _) = conn.request().await;
-    conn.refuse(id, chat_proto::ErrorCode::NoSuchRoom).await;
+    // A join that fails does not make its room current; one that works does.
+    let (join_a, _) = conn.request().await;
+    let (join_b, request) = conn.request().await;
+    assert_eq!(request, Request::Join { room: room("b") });
+    conn.refuse(join_a, chat_proto::ErrorCode::NoSuchRoom).await;
+    let joined = RoomSummary {
+        name: room("b"),
+        members: 1,
+    };
+    conn.reply(
+        join_b,
+        Response::Joined {
+            room: joined,
+            latest: MessageId(0),
+        },
+    )
+    .await;
     let (id, request) = conn.request().await;
-    assert_eq!(request, Request::Leave { room: room("a") });
+    assert_eq!(request, Request::Leave { room: room("b") });
     conn.reply(id, Response::Done).await;
     assert_eq!(
         script.line().await,
@@ -187,7 +193,15 @@ async fn the_current_target_and_its_errors() {
     );
     assert_eq!(
         script.line().await,
-        json!({"type":"ok","command":"part","room":"#a"})
+        error("part", "no current room: /part #room")
+    );
+    assert_eq!(
+        script.line().await,
+        json!({"type":"ok","command":"join","room":"#b","members":1})
+    );
+    assert_eq!(
+        script.line().await,
+        json!({"type":"ok","command":"part","room":"#b"})
     );
     // Parting the current room cleared it.
     assert_eq!(

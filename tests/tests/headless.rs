@@ -160,3 +160,22 @@ async fn a_join_and_a_message_typed_at_once_both_succeed() {
     assert_eq!(answers, ["ok:join", "ok:msg", "ok:part"]);
     assert_eq!(dave.finish().await, 0);
 }
+
+#[tokio::test]
+async fn a_failed_msg_leaves_plain_text_going_where_it_went() {
+    let server = TestServer::start().await;
+    let mut erin = server.headless("erin");
+    erin.next_of("ready").await;
+    erin.type_lines("/join #general\n/msg @nobody hello?\nstill here\n")
+        .await;
+    let mut answers = Vec::new();
+    while answers.len() < 3 {
+        let line = erin.line().await;
+        if matches!(line["type"].as_str(), Some("ok" | "error")) {
+            answers.push(line);
+        }
+    }
+    assert_eq!(answers[1]["code"], "unknown_user");
+    assert_eq!(answers[2]["target"], "#general", "{}", answers[2]);
+    assert_eq!(erin.finish().await, 0);
+}

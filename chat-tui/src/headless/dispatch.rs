@@ -6,7 +6,8 @@
 
 use chat_proto::{RoomName, Target};
 use futures::FutureExt;
-use futures::future::BoxFuture;
+use futures::future::{self, BoxFuture, Shared};
+use tokio::sync::oneshot;
 
 use super::output::{Done, MemberInfo, Output, RoomInfo};
 use crate::client::{Client, ClientError};
@@ -15,20 +16,24 @@ use crate::commands::{ACTION_PREFIX, Command, HELP, ParseError};
 /// The lines one command prints, once its reply is in.
 pub type Reply = BoxFuture<'static, Vec<Output>>;
 
+/// Where plain text goes, once the commands before it have been answered.
+type Current = Shared<BoxFuture<'static, Option<Target>>>;
+
 /// Turns commands into requests, keeping track of the current conversation.
 pub struct Dispatcher {
     client: Client,
-    /// Where plain text goes: the room last joined or the peer last messaged. Updated when
-    /// a command is issued, not when its reply arrives, so that a script's next line
-    /// already goes there.
-    current: Option<Target>,
+    /// Where plain text goes: the room last joined or the peer last messaged, if that
+    /// command succeeded; a failed `/msg @nobody` leaves it where it was. A script may
+    /// write its next line before the answer comes, so this is a future: a command that
+    /// uses it waits for the commands that set it, and answers still print in order.
+    current: Current,
 }
 
 impl Dispatcher {
     pub fn new(client: Client) -> Self {
         Self {
             client,
-            current: None,
+            current: future::ready(None).boxed().shared(),
         }
     }
 
@@ -41,84 +46,88 @@ impl Dispatcher {
 
     fn command(&mut self, command: Command) -> Reply {
         match command {
-            Command::Say(text) => match self.current.clone() {
-                Some(to) => self.send(to, text),
-                None => now(no_target(
-                    "msg",
-                    "nowhere to send: /join a room or /msg someone first",
-                )),
-            },
+            Command::Say(text) => self.say(text),
+            Command::Me(text) => self.say(format!("{ACTION_PREFIX}{text}")),
             Command::Msg { to, text } => {
-                self.current = Some(to.clone());
-                self.send(to, text)
+                let (succeeded_tx, succeeded_rx) = oneshot::channel();
+                self.point_at_if(to.clone(), succeeded_rx);
+                self.send(to, text, Some(succeeded_tx))
             }
-            Command::Me(text) => match self.current.clone() {
-                Some(to) => self.send(to, format!("{ACTION_PREFIX}{text}")),
-                None => now(no_target(
-                    "msg",
-                    "nowhere to send: /join a room or /msg someone first",
-                )),
-            },
             Command::Query(to) => {
                 let target = to.to_string();
-                self.current = Some(to);
+                self.current = future::ready(Some(to)).boxed().shared();
                 now(Output::done(Done::Query { target }))
             }
             Command::Help => now(Output::done(Done::Help {
                 commands: HELP.iter().map(|(usage, _)| (*usage).to_owned()).collect(),
             })),
             Command::Join(room) => {
-                self.current = Some(Target::Room(room.clone()));
-                self.join(room)
+                let (succeeded_tx, succeeded_rx) = oneshot::channel();
+                self.point_at_if(Target::Room(room.clone()), succeeded_rx);
+                self.join(room, succeeded_tx)
             }
-            Command::Part(room) => match room.or_else(|| self.current_room()) {
-                Some(room) => self.part(room),
-                None => now(no_target("part", "no current room: /part #room")),
-            },
-            Command::History { target, limit } => match target.or_else(|| self.current.clone()) {
-                Some(target) => self.history(target, limit),
-                None => now(no_target(
-                    "history",
-                    "no current conversation: /history #room",
-                )),
-            },
-            Command::Who(room) => match room.or_else(|| self.current_room()) {
-                Some(room) => self.who(room),
-                None => now(no_target("who", "no current room: /who #room")),
-            },
+            Command::Part(room) => self.part(room),
+            Command::History { target, limit } => self.history(target, limit),
+            Command::Who(room) => self.who(room),
             Command::Rooms => self.rooms(),
             Command::Quit => now(Output::done(Done::Quit)),
         }
     }
 
-    fn current_room(&self) -> Option<RoomName> {
-        match &self.current {
-            Some(Target::Room(room)) => Some(room.clone()),
-            _ => None,
+    /// Makes `to` the current target once `succeeded` says the command setting it worked.
+    fn point_at_if(&mut self, to: Target, succeeded: oneshot::Receiver<bool>) {
+        let previous = self.current.clone();
+        self.current = async move {
+            if succeeded.await.unwrap_or(false) {
+                Some(to)
+            } else {
+                previous.await
+            }
         }
+        .boxed()
+        .shared();
     }
 
-    fn send(&self, to: Target, text: String) -> Reply {
-        let client = self.client.clone();
+    /// The current room, for commands whose room is optional.
+    fn room_or_current(&self, room: Option<RoomName>) -> BoxFuture<'static, Option<RoomName>> {
+        let current = self.current.clone();
         async move {
-            let target = to.to_string();
-            let sent = client.send(to, text).await;
-            one(
-                sent.map(|(id, duplicate)| Done::Msg {
-                    id: id.0,
-                    target,
-                    duplicate,
-                }),
-                "msg",
-            )
+            match room {
+                Some(room) => Some(room),
+                None => match current.await {
+                    Some(Target::Room(room)) => Some(room),
+                    _ => None,
+                },
+            }
         }
         .boxed()
     }
 
-    fn join(&self, room: RoomName) -> Reply {
+    fn say(&self, text: String) -> Reply {
+        let current = self.current.clone();
+        let client = self.client.clone();
+        async move {
+            match current.await {
+                Some(to) => sent(&client, to, text, None).await,
+                None => vec![no_target(
+                    "msg",
+                    "nowhere to send: /join a room or /msg someone first",
+                )],
+            }
+        }
+        .boxed()
+    }
+
+    fn send(&self, to: Target, text: String, succeeded: Option<oneshot::Sender<bool>>) -> Reply {
+        let client = self.client.clone();
+        async move { sent(&client, to, text, succeeded).await }.boxed()
+    }
+
+    fn join(&self, room: RoomName, succeeded: oneshot::Sender<bool>) -> Reply {
         let client = self.client.clone();
         async move {
             let joined = client.join(room).await;
+            let _ = succeeded.send(joined.is_ok());
             one(
                 joined.map(|r| Done::Join {
                     room: r.name.to_string(),
@@ -130,12 +139,25 @@ impl Dispatcher {
         .boxed()
     }
 
-    fn part(&mut self, room: RoomName) -> Reply {
-        if self.current_room().as_ref() == Some(&room) {
-            self.current = None;
+    fn part(&mut self, room: Option<RoomName>) -> Reply {
+        let room = self.room_or_current(room).shared();
+        let previous = self.current.clone();
+        let parted = room.clone();
+        // Parting the current room leaves no current target.
+        self.current = async move {
+            let previous = previous.await;
+            match (&previous, parted.await) {
+                (Some(Target::Room(current)), Some(room)) if *current == room => None,
+                _ => previous,
+            }
         }
+        .boxed()
+        .shared();
         let client = self.client.clone();
         async move {
+            let Some(room) = room.await else {
+                return vec![no_target("part", "no current room: /part #room")];
+            };
             let name = room.to_string();
             one(
                 client.leave(room).await.map(|()| Done::Part { room: name }),
@@ -145,9 +167,19 @@ impl Dispatcher {
         .boxed()
     }
 
-    fn history(&self, target: Target, limit: u16) -> Reply {
+    fn history(&self, target: Option<Target>, limit: u16) -> Reply {
         let client = self.client.clone();
+        let current = self.current.clone();
         async move {
+            let Some(target) = (match target {
+                Some(target) => Some(target),
+                None => current.await,
+            }) else {
+                return vec![no_target(
+                    "history",
+                    "no current conversation: /history #room",
+                )];
+            };
             let page = match client.history(target.clone(), None, limit).await {
                 Ok(page) => page,
                 Err(err) => return vec![Output::failed(&err, "history")],
@@ -169,9 +201,13 @@ impl Dispatcher {
         .boxed()
     }
 
-    fn who(&self, room: RoomName) -> Reply {
+    fn who(&self, room: Option<RoomName>) -> Reply {
         let client = self.client.clone();
+        let room = self.room_or_current(room);
         async move {
+            let Some(room) = room.await else {
+                return vec![no_target("who", "no current room: /who #room")];
+            };
             let members = client.members(room.clone()).await.map(|members| Done::Who {
                 room: room.to_string(),
                 members: members.iter().map(MemberInfo::from).collect(),
@@ -194,6 +230,28 @@ impl Dispatcher {
         }
         .boxed()
     }
+}
+
+/// Sends, and says whether it worked to whoever waits on that.
+async fn sent(
+    client: &Client,
+    to: Target,
+    text: String,
+    succeeded: Option<oneshot::Sender<bool>>,
+) -> Vec<Output> {
+    let target = to.to_string();
+    let result = client.send(to, text).await;
+    if let Some(succeeded) = succeeded {
+        let _ = succeeded.send(result.is_ok());
+    }
+    one(
+        result.map(|(id, duplicate)| Done::Msg {
+            id: id.0,
+            target,
+            duplicate,
+        }),
+        "msg",
+    )
 }
 
 /// A reply known without asking the server.
