@@ -22,6 +22,14 @@ impl Report {
         self
     }
 
+    /// A figure by name.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.figures
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value)
+    }
+
     /// A human table, then the same figures as one JSON line.
     pub fn print(&self) {
         println!("{}", self.scenario);
