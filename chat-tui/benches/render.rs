@@ -79,13 +79,19 @@ fn app(scrollback: usize) -> App {
     app
 }
 
-/// All the messages, as pages of history fetched newest first.
+/// All the messages, as pages of history fetched newest first: the first answers the
+/// request made on connecting, each other one a `/history`.
 fn loaded_as_history() -> App {
     let mut app = app(MESSAGES as usize);
     for page in (0..MESSAGES / PAGE).rev() {
+        if page + 1 < MESSAGES / PAGE {
+            type_line(&mut app, "/history");
+        }
         let messages = (page * PAGE + 1..=(page + 1) * PAGE).map(message).collect();
+        let request = app.current().unwrap().fetching.older.unwrap();
         app.update(Action::Reply(Reply::Older {
             target: general(),
+            request,
             result: Ok(Page {
                 messages,
                 complete: page == 0,
@@ -108,6 +114,19 @@ fn loaded_live() -> App {
     }
     assert_eq!(app.current().unwrap().entries.len(), DEFAULT_SCROLLBACK);
     app
+}
+
+fn type_line(app: &mut App, line: &str) {
+    for c in line.chars() {
+        app.update(Action::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
 }
 
 fn page_up(app: &mut App) {

@@ -3,7 +3,12 @@
 //! One line per server, `host:port SHA256:base64`, like OpenSSH's `known_hosts`. A line is
 //! added when the user accepts a new server's fingerprint; a server whose certificate no
 //! longer matches its line is refused until the user edits the file, because that is what
-//! an impersonator would look like.
+//! an impersonator would look like. A line that cannot be read is skipped with a warning in
+//! the log, as OpenSSH does, so that one bad line does not lock the user out of every
+//! server; its server is then asked about again.
+//!
+//! Several clients may add lines at once: each line is written whole, with one write to a
+//! file opened for appending, so lines are never torn or interleaved.
 //!
 //! The functions here do blocking file IO; the runtime calls them off its async workers.
 
@@ -12,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::client::Fingerprint;
 
-/// The file could not be read or written, or holds a line that is not `host:port SHA256:…`.
+/// The file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum KnownServersError {
     #[error("cannot {doing} {}: {source}", path.display())]
@@ -21,8 +26,6 @@ pub enum KnownServersError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}, line {line}: expected \"host:port SHA256:...\"", path.display())]
-    Malformed { path: PathBuf, line: usize },
 }
 
 /// The known servers, as read from their file.
@@ -47,7 +50,8 @@ pub enum Verdict {
 }
 
 impl KnownServers {
-    /// Reads the file; a file that does not exist yet is an empty list.
+    /// Reads the file; a file that does not exist yet is an empty list, and a line that is
+    /// not `host:port SHA256:…` is skipped.
     pub fn load(path: &Path) -> Result<Self, KnownServersError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -66,14 +70,15 @@ impl KnownServers {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let malformed = || KnownServersError::Malformed {
-                path: path.to_owned(),
-                line: number + 1,
-            };
-            let (server, fingerprint) =
-                line.split_once(char::is_whitespace).ok_or_else(malformed)?;
-            let fingerprint = fingerprint.trim().parse().map_err(|_| malformed())?;
-            entries.push((server.to_owned(), fingerprint));
+            if let Some(entry) = parse_line(line) {
+                entries.push(entry);
+            } else {
+                tracing::warn!(
+                    path = %path.display(),
+                    line = number + 1,
+                    "skipping a known-servers line that is not \"host:port SHA256:...\""
+                );
+            }
         }
         Ok(Self {
             path: path.to_owned(),
@@ -120,10 +125,28 @@ impl KnownServers {
             .append(true)
             .open(&self.path)
             .map_err(io("open"))?;
-        writeln!(file, "{server} {fingerprint}").map_err(io("write"))?;
+        append_line(&mut file, server, fingerprint).map_err(io("write"))?;
         self.entries.push((server.to_owned(), fingerprint));
         Ok(())
     }
+}
+
+/// A server and its fingerprint, from a line of the file.
+fn parse_line(line: &str) -> Option<(String, Fingerprint)> {
+    let (server, fingerprint) = line.split_once(char::is_whitespace)?;
+    let fingerprint = fingerprint.trim().parse().ok()?;
+    Some((server.to_owned(), fingerprint))
+}
+
+/// Writes a server's line in one `write_all` of one buffer: to a file opened for appending
+/// that is one write at the end, which another client's line cannot split.
+fn append_line(
+    out: &mut impl Write,
+    server: &str,
+    fingerprint: Fingerprint,
+) -> std::io::Result<()> {
+    let line = format!("{server} {fingerprint}\n");
+    out.write_all(line.as_bytes())
 }
 
 #[cfg(test)]
@@ -171,15 +194,41 @@ mod tests {
     }
 
     #[test]
-    fn comments_are_skipped_and_bad_lines_refused() {
+    fn comments_and_bad_lines_are_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("known_servers");
-        let good = format!("# mine\n\na:1 {}\n", Fingerprint::of(b"x"));
-        std::fs::write(&path, &good).unwrap();
-        assert!(KnownServers::load(&path).unwrap().get("a:1").is_some());
+        let (x, y) = (Fingerprint::of(b"x"), Fingerprint::of(b"y"));
+        let text = format!("# mine\n\na:1 {x}\nb:2 SHA256:nope\njunk\nc:3 {y}\n");
+        std::fs::write(&path, text).unwrap();
+        let known = KnownServers::load(&path).unwrap();
+        assert_eq!(known.get("a:1"), Some(x));
+        assert_eq!(known.get("b:2"), None);
+        assert_eq!(known.get("c:3"), Some(y));
+    }
 
-        std::fs::write(&path, format!("{good}b:2 SHA256:nope\n")).unwrap();
-        let err = KnownServers::load(&path).unwrap_err().to_string();
-        assert!(err.contains("line 4"), "{err}");
+    /// Records each write it is given.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_is_written_in_one_piece() {
+        let fingerprint = Fingerprint::of(b"cert");
+        let mut writes = Writes::default();
+        append_line(&mut writes, "chat.example:7878", fingerprint).unwrap();
+        assert_eq!(
+            writes.0,
+            [format!("chat.example:7878 {fingerprint}\n").into_bytes()]
+        );
     }
 }

@@ -2,11 +2,12 @@
 
 mod support;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chat_proto::{
-    ClientFrame, ClientMsgId, Credential, ErrorCode, Event, MessageId, Request, Response,
-    RoomSummary,
+    ClientFrame, ClientMsgId, Credential, ErrorCode, ErrorReply, Event, MessageId, Request,
+    Response, RoomSummary,
 };
 use chat_tui::{Client, ClientError, ClientEvent};
 use support::{Conn, PATIENCE, Server, in_room, message, point, room, session, user};
@@ -367,6 +368,44 @@ async fn the_server_closing_the_connection_is_a_disconnect_with_its_reason() {
     .await;
     let reason = expect_disconnected(&mut events).await;
     assert!(reason.contains("shutting down"), "{reason}");
+}
+
+/// What the client logged, as text.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_reason_given_by_the_server_is_logged_with_its_control_characters_escaped() {
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let mut server = Server::start().await;
+    let (_client, mut events, mut conn) = connected(&mut server).await;
+    let reason = ErrorReply::new(ErrorCode::ShuttingDown, "bye\u{1b}[2J\u{1b}]0;owned\u{7}");
+    conn.send(chat_proto::ServerFrame::Closing(reason)).await;
+    expect_disconnected(&mut events).await;
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("connection lost"), "{text}");
+    assert!(text.contains(r"bye\u{1b}[2J"), "{text}");
+    assert!(!text.contains(['\u{1b}', '\u{7}']), "{text:?}");
 }
 
 #[tokio::test]

@@ -74,3 +74,16 @@ async fn a_direct_message_opens_a_tab_and_an_unknown_command_gets_a_hint() {
     carol.type_line("/jion #x");
     carol.wait_for("did you mean /join?").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_and_sighup_end_the_client_and_give_the_terminal_back() {
+    let server = Server::start().await;
+    for (user, signal) in [("erin", "TERM"), ("frank", "HUP")] {
+        let screen = Screen::start(&server, user);
+        screen.wait_for("[online]").await;
+        screen.signal(signal);
+        screen.wait_exit().await;
+        // A clean exit: the shell's line is on the main screen, not over the chat.
+        screen.wait_for("chat-tui exited with 0").await;
+    }
+}

@@ -126,8 +126,10 @@ fn chat(width: u16, height: u16) -> App {
         ),
         message(5, general(), "carol", "日本語も大丈夫です", 24 * 60),
     ];
+    let request = app.current().unwrap().fetching.older.unwrap();
     app.update(Action::Reply(Reply::Older {
         target: general(),
+        request,
         result: Ok(Page {
             messages: history,
             complete: true,
@@ -340,6 +342,35 @@ fn the_certificate_question_shows_the_fingerprint() {
 }
 
 #[test]
+fn the_answer_to_the_certificate_question_is_shown_as_typed() {
+    let (mut app, _) = App::new(
+        settings(),
+        Start::Connect(chat_tui::app::Login {
+            user: user("alice"),
+            password: "pw".into(),
+            register: false,
+        }),
+    );
+    app.update(Action::TrustUnknown {
+        server: "chat.test:7878".into(),
+        fingerprint: Fingerprint::of(b"a certificate"),
+    });
+    type_text(&mut app, "ye");
+    let mut terminal = draw(&app, 90, 20);
+    let screen = text(terminal.backend().buffer());
+    let (row, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("Trust this server"))
+        .unwrap();
+    let line = line.trim_end_matches([' ', '│']);
+    assert!(line.ends_with("then Enter: ye"), "{line}");
+    terminal
+        .backend_mut()
+        .assert_cursor_position((line.chars().count() as u16, row as u16));
+}
+
+#[test]
 fn the_status_line_shows_reconnecting() {
     let mut app = chat(100, 20);
     app.update(Action::Client(ClientEvent::Disconnected {
@@ -374,4 +405,172 @@ fn the_first_screen_after_login_says_what_to_do() {
         rooms: vec![],
     }));
     insta::assert_snapshot!(text(draw(&app, 100, 16).backend().buffer()));
+}
+
+/// Every screen and box, from states reached through the update function.
+fn every_screen() -> Vec<(&'static str, App)> {
+    let mut screens = Vec::new();
+    let chat_screen = chat(100, 20);
+    let mut help = chat_screen.clone();
+    help.update(key(KeyCode::F(1)));
+    let mut rooms = chat_screen.clone();
+    rooms.update(Action::Reply(Reply::Rooms(Ok((0..30)
+        .map(|n| RoomSummary {
+            name: room(&format!("room{n}")),
+            members: n,
+        })
+        .collect()))));
+    let mut no_rooms = chat_screen.clone();
+    no_rooms.update(Action::Reply(Reply::Rooms(Ok(vec![]))));
+    let mut who = chat_screen.clone();
+    who.update(Action::Reply(Reply::Members {
+        room: room("general"),
+        show: true,
+        result: Ok(vec![Member {
+            user: user("bob"),
+            online: true,
+        }]),
+    }));
+    screens.extend([
+        ("chat", chat_screen),
+        ("help", help),
+        ("rooms", rooms),
+        ("no rooms", no_rooms),
+        ("who", who),
+    ]);
+
+    let (mut login, _) = App::new(
+        settings(),
+        Start::Ask {
+            user: Some(user("alice")),
+            register: false,
+        },
+    );
+    type_text(&mut login, "pw");
+    let (connecting, _) = App::new(
+        settings(),
+        Start::Connect(chat_tui::app::Login {
+            user: user("alice"),
+            password: "pw".into(),
+            register: false,
+        }),
+    );
+    let mut trust = connecting.clone();
+    trust.update(Action::TrustUnknown {
+        server: "chat.test:7878".into(),
+        fingerprint: Fingerprint::of(b"a certificate"),
+    });
+    type_text(&mut trust, "ye");
+    let mut refused = trust.clone();
+    refused.update(key(KeyCode::Esc));
+    screens.extend([
+        ("login", login),
+        ("connecting", connecting),
+        ("trust", trust),
+        ("refused", refused),
+    ]);
+    screens
+}
+
+#[test]
+fn no_screen_panics_on_a_tiny_terminal() {
+    let mut sizes = vec![(0, 0), (1, 1), (80, 1), (80, 2), (2, 40), (0, 40), (80, 0)];
+    for width in (0..=24).chain([46, 63, 64, 65, 80]) {
+        for height in (0..=8).chain([11, 12, 16, 17]) {
+            sizes.push((width, height));
+        }
+    }
+    for (name, app) in every_screen() {
+        for &(width, height) in &sizes {
+            let result = std::panic::catch_unwind(|| draw(&app, width, height));
+            assert!(result.is_ok(), "{name} at {width}x{height}");
+        }
+    }
+}
+
+#[test]
+fn a_tiny_terminal_says_it_is_too_small() {
+    for (name, app) in every_screen() {
+        for (width, height) in [(80, 1), (80, 2), (19, 40)] {
+            let screen = text(draw(&app, width, height).backend().buffer());
+            assert_eq!(
+                screen.trim(),
+                "terminal too small",
+                "{name} at {width}x{height}"
+            );
+        }
+        for (width, height) in [(1, 1), (2, 40)] {
+            let screen = text(draw(&app, width, height).backend().buffer());
+            assert_eq!(screen.trim(), "", "{name} at {width}x{height}");
+        }
+    }
+}
+
+#[test]
+fn the_smallest_chat_screen_keeps_the_input_line() {
+    let mut app = chat(20, 3);
+    type_text(&mut app, "hi");
+    let mut terminal = draw(&app, 20, 3);
+    let screen = text(terminal.backend().buffer());
+    let rows: Vec<&str> = screen.lines().collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].starts_with(" #general"), "{screen}");
+    assert!(rows[1].contains("online"), "{screen}");
+    assert!(rows[2].ends_with("] hi"), "{screen}");
+    let column = rows[2].chars().count() as u16;
+    terminal.backend_mut().assert_cursor_position((column, 2));
+}
+
+#[test]
+fn a_list_on_a_short_terminal_keeps_the_selection_in_view() {
+    let mut app = chat(80, 5);
+    app.update(Action::Reply(Reply::Rooms(Ok((0..30)
+        .map(|n| RoomSummary {
+            name: room(&format!("room{n}")),
+            members: 1,
+        })
+        .collect()))));
+    for _ in 0..7 {
+        app.update(key(KeyCode::Down));
+    }
+    let screen = text(draw(&app, 80, 5).backend().buffer());
+    assert!(screen.contains("#room7 "), "{screen}");
+    assert!(!screen.contains("#room6 "), "{screen}");
+}
+
+#[test]
+fn a_long_conversation_name_leaves_the_typed_text_in_view() {
+    let long = "a-room-with-a-name-as-long-as-names-may-be-48-ch";
+    assert_eq!(long.len(), 48);
+    let (mut app, _) = App::new(
+        settings(),
+        Start::Ask {
+            user: None,
+            register: false,
+        },
+    );
+    app.update(Action::Resize {
+        width: 46,
+        height: 12,
+    });
+    app.update(Action::Connected(Session {
+        user: user("alice"),
+        token: String::new(),
+        conversations: vec![],
+        rooms: vec![RoomSummary {
+            name: room(long),
+            members: 1,
+        }],
+    }));
+    type_text(&mut app, "hello there");
+    let mut terminal = draw(&app, 46, 12);
+    let screen = text(terminal.backend().buffer());
+    let input = screen.lines().last().unwrap();
+    assert!(
+        input.starts_with("[#a-room-with-a-name-as-long-as…] "),
+        "{input}"
+    );
+    assert!(input.ends_with("] hello there"), "{input}");
+    let column = input.chars().count() as u16;
+    terminal.backend_mut().assert_cursor_position((column, 11));
 }

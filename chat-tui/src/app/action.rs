@@ -69,11 +69,16 @@ pub enum Effect {
     Older {
         target: Target,
         before: Option<MessageId>,
+        /// The app's number for the request, echoed in the reply: the conversation takes
+        /// the page only if it still waits for this request.
+        request: u64,
     },
     /// A page of messages after `after`.
     Newer {
         target: Target,
         after: MessageId,
+        /// As for `Older`.
+        request: u64,
     },
     /// A room's members; `show` lists them in an overlay too (`/who`).
     Members {
@@ -120,10 +125,13 @@ pub enum Reply {
     },
     Older {
         target: Target,
+        /// The number of the request answered.
+        request: u64,
         result: Result<Page, Failure>,
     },
     Newer {
         target: Target,
+        request: u64,
         result: Result<Page, Failure>,
     },
     Members {

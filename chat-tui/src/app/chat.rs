@@ -3,7 +3,7 @@
 
 use chat_proto::{Member, Message, RoomName, Session, Target, UserName};
 
-use super::conversation::{Conversation, Fetching};
+use super::conversation::{Conversation, Side};
 use super::entry::{Entry, Line};
 use super::{App, Effect, Link, ListItem, ListOverlay, Overlay, Phase, Reply};
 use crate::client::ClientEvent;
@@ -67,8 +67,15 @@ impl App {
         let Some(me) = self.me.clone() else {
             return Vec::new();
         };
-        let new = self.position(&conversation).is_none();
-        let index = self.open(conversation);
+        let known = self.position(&conversation);
+        let new = known.is_none();
+        let index = match (known, &conversation) {
+            (Some(index), _) => index,
+            (None, Target::User(_)) => self.open(conversation),
+            // A room without a tab is one just left: what was said there before the server
+            // had the part is no reason to open it again.
+            (None, Target::Room(_)) => return Vec::new(),
+        };
         let shown = index == self.current;
         let chat = &mut self.conversations[index];
         // Our own message, echoed: it replaces its pending copy, if the reply is not in yet.
@@ -153,8 +160,16 @@ impl App {
                 }
                 Err(failure) => self.error(format!("cannot leave {room}: {}", failure.message)),
             },
-            Reply::Older { target, result } => return self.on_page(&target, result, true),
-            Reply::Newer { target, result } => return self.on_page(&target, result, false),
+            Reply::Older {
+                target,
+                request,
+                result,
+            } => return self.on_page(&target, Side::Older, request, result),
+            Reply::Newer {
+                target,
+                request,
+                result,
+            } => return self.on_page(&target, Side::Newer, request, result),
             Reply::Members { room, show, result } => match result {
                 Ok(members) => self.on_members(room, members, show),
                 Err(failure) => self.error(format!("members of {room}: {}", failure.message)),
@@ -178,17 +193,23 @@ impl App {
         }
     }
 
+    /// A page of history for one end of a conversation, taken only if that end still waits
+    /// for the request it answers.
     fn on_page(
         &mut self,
         target: &Target,
+        side: Side,
+        request: u64,
         result: Result<chat_proto::Page, super::Failure>,
-        older: bool,
     ) -> Vec<Effect> {
         let Some(index) = self.position(target) else {
             return Vec::new();
         };
         let me = self.me.clone().expect("pages come after login");
         let chat = &mut self.conversations[index];
+        if !chat.answered(side, request) {
+            return Vec::new();
+        }
         match result {
             Ok(page) => {
                 let lines = page
@@ -197,14 +218,12 @@ impl App {
                     .filter(|m| &m.to.seen_by(&me, &m.from) == target)
                     .map(|m| Line::new(m, &me))
                     .collect();
-                if older {
-                    chat.prepend_older(lines, page.complete);
-                } else {
-                    chat.append_newer(lines, page.complete);
+                match side {
+                    Side::Older => chat.prepend_older(lines, page.complete),
+                    Side::Newer => chat.append_newer(lines, page.complete),
                 }
             }
             Err(failure) => {
-                chat.fetching = Fetching::default();
                 self.error(format!("history of {target}: {}", failure.message));
                 return Vec::new();
             }
@@ -314,19 +333,24 @@ impl App {
         let Some(chat) = self.conversations.get_mut(self.current) else {
             return Vec::new();
         };
+        let requests = &mut self.next_number;
         let mut effects = Vec::new();
         if let Some(before) = chat.wants_older() {
-            chat.fetching.older = true;
+            *requests += 1;
+            chat.asked(Side::Older, *requests);
             effects.push(Effect::Older {
                 target: chat.target.clone(),
                 before,
+                request: *requests,
             });
         }
         if let Some(after) = chat.wants_newer() {
-            chat.fetching.newer = true;
+            *requests += 1;
+            chat.asked(Side::Newer, *requests);
             effects.push(Effect::Newer {
                 target: chat.target.clone(),
                 after,
+                request: *requests,
             });
         }
         effects

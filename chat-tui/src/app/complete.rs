@@ -1,9 +1,9 @@
 //! Tab completion of the word before the cursor: commands after a leading `/`, rooms after
 //! `#`, people after `@` or bare, and emoji after `:`.
 //!
-//! Tab completes when the cursor follows a partial word and switches conversation
-//! otherwise, so a Tab on an empty line (or after a space) never surprises: there is
-//! nothing it could complete. Pressing Tab again cycles through the other candidates.
+//! Tab completes when the cursor follows a partial word, and switches conversation only on
+//! an empty line: a line being typed stays with the conversation it was meant for. Pressing
+//! Tab again cycles through the other candidates.
 
 use std::ops::Range;
 
@@ -57,24 +57,23 @@ fn candidates(word: &str, line_start: bool, sources: &Sources) -> Vec<String> {
 }
 
 impl App {
-    /// Completes the word before the cursor, or cycles an ongoing completion. Returns
-    /// whether the cursor followed a word, that is, whether Tab meant completion.
-    pub(super) fn complete(&mut self) -> bool {
+    /// Completes the word before the cursor, or cycles an ongoing completion; does nothing
+    /// when the cursor follows no word.
+    pub(super) fn complete(&mut self) {
         if let Some(completion) = &mut self.completion {
             let previous = &completion.candidates[completion.index];
             let range = completion.start..completion.start + previous.len();
             completion.index = (completion.index + 1) % completion.candidates.len();
             let next = completion.candidates[completion.index].clone();
             self.input.replace(range, &next);
-            return true;
+            return;
         }
         let Some((range, word)) = self.input.word_before_cursor() else {
-            return false;
+            return;
         };
         let word = word.to_owned();
         let found = candidates(&word, range.start == 0, &self.sources());
         self.start_completion(range, found, &word);
-        true
     }
 
     fn start_completion(&mut self, range: Range<usize>, found: Vec<String>, word: &str) {

@@ -65,8 +65,7 @@ impl App {
     fn on_input_intent(&mut self, intent: Intent) -> Vec<Effect> {
         match intent {
             Intent::Enter => return self.submit(),
-            // Tab completes when there is a word to complete, and switches otherwise.
-            Intent::Tab if !self.complete() => return self.cycle(1),
+            Intent::Tab => return self.tab(),
             Intent::Up => self.input.recall_older(),
             Intent::Down => self.input.recall_newer(),
             Intent::Edit(edit) => apply_edit(&mut self.input, edit),
@@ -74,6 +73,17 @@ impl App {
             Intent::Escape => self.notice = None,
             _ => {}
         }
+        Vec::new()
+    }
+
+    /// Tab on the input line completes the word before the cursor; on an empty line it
+    /// switches conversation. A line being typed is never carried to another conversation,
+    /// where Enter would send it.
+    fn tab(&mut self) -> Vec<Effect> {
+        if self.input.is_empty() {
+            return self.cycle(1);
+        }
+        self.complete();
         Vec::new()
     }
 

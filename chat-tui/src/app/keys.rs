@@ -163,7 +163,8 @@ pub enum Intent {
     Up,
     Down,
     Enter,
-    /// Complete the word before the cursor, or go to the next conversation.
+    /// Complete the word before the cursor, or, on an empty line, go to the next
+    /// conversation.
     Tab,
     Edit(Edit),
     Insert(char),

@@ -7,10 +7,14 @@ use chat_proto::UserName;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::input::Input;
-use super::keys::{Edit, Intent};
+use super::keys::{Edit, Intent, Keymap};
 use super::{App, Effect, Failure, Login, Phase};
 use crate::client::Fingerprint;
 use crate::sanitize;
+
+/// Why a login failed for an unknown user, with how to create the account if that was
+/// the intent.
+const UNKNOWN_USER: &str = "no such user; to create it, tick register (Ctrl+R)";
 
 /// The field of the login form that has the cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,26 +88,98 @@ impl LoginForm {
             Field::Register => None,
         }
     }
+
+    /// Applies a key to the form.
+    fn on_key(&mut self, key: &KeyEvent, keys: &Keymap) -> FormKey {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match (key.code, keys.intent(key)) {
+            (KeyCode::Esc, _) => return FormKey::Quit,
+            (KeyCode::Tab | KeyCode::Down, _) => self.next_field(),
+            (KeyCode::BackTab | KeyCode::Up, _) => self.previous_field(),
+            (KeyCode::Char(' '), _) if self.field == Field::Register => {
+                self.register = !self.register;
+            }
+            (KeyCode::Char('r'), _) if ctrl => self.register = !self.register,
+            (KeyCode::Enter, _) => match self.login() {
+                Ok(login) => return FormKey::Submit(login),
+                Err(why) => self.error = Some(why),
+            },
+            (_, Some(Intent::Insert(c))) => {
+                if let Some(input) = self.edited() {
+                    input.insert(c.encode_utf8(&mut [0; 4]));
+                }
+            }
+            (_, Some(Intent::Edit(edit))) => {
+                if let Some(input) = self.edited() {
+                    apply_edit(input, edit);
+                }
+            }
+            _ => {}
+        }
+        FormKey::Stay
+    }
+}
+
+/// What a key on the login form leads to.
+enum FormKey {
+    Stay,
+    Quit,
+    Submit(Login),
+}
+
+/// The answer to the certificate question, once Enter is pressed.
+enum Answer {
+    Typing,
+    Yes,
+    No,
+}
+
+/// Applies a key to the answer being typed to the certificate question.
+fn on_answer_key(answer: &mut Input, key: &KeyEvent, keys: &Keymap) -> Answer {
+    match (key.code, keys.intent(key)) {
+        (KeyCode::Esc, _) => return Answer::No,
+        (KeyCode::Enter, _) => {
+            let typed = std::mem::take(answer);
+            match typed.text().trim().to_ascii_lowercase().as_str() {
+                "yes" => return Answer::Yes,
+                "no" => return Answer::No,
+                // Anything else is asked again, from an empty answer.
+                _ => {}
+            }
+        }
+        (_, Some(Intent::Insert(c))) => answer.insert(c.encode_utf8(&mut [0; 4])),
+        (_, Some(Intent::Edit(edit))) => apply_edit(answer, edit),
+        _ => {}
+    }
+    Answer::Typing
 }
 
 impl App {
     /// A key on any screen but the chat.
     pub(super) fn on_key_before_chat(&mut self, key: &KeyEvent) -> Vec<Effect> {
         let quit = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-        match &self.phase {
+        match &mut self.phase {
             _ if quit => self.quit = true,
-            Phase::Login(form) => return self.on_login_key(key, form.clone()),
+            Phase::Login(form) => match form.on_key(key, &self.settings.keys) {
+                FormKey::Stay => {}
+                FormKey::Quit => self.quit = true,
+                FormKey::Submit(login) => {
+                    self.phase = Phase::Connecting {
+                        user: login.user.clone(),
+                    };
+                    return vec![Effect::Connect(login)];
+                }
+            },
             Phase::Connecting { .. } => {
                 if key.code == KeyCode::Esc {
                     self.quit = true;
                 }
             }
-            Phase::Trust {
-                fingerprint, user, ..
-            } => {
-                let (fingerprint, user) = (*fingerprint, user.clone());
-                return self.on_trust_key(key, fingerprint, user);
-            }
+            Phase::Trust { answer, .. } => match on_answer_key(answer, key, &self.settings.keys) {
+                Answer::Typing => {}
+                Answer::Yes => return self.trust(),
+                Answer::No => self.distrust(),
+            },
             Phase::Refused(_) => {
                 if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc | KeyCode::Enter) {
                     self.quit = true;
@@ -114,62 +190,25 @@ impl App {
         Vec::new()
     }
 
-    fn on_login_key(&mut self, key: &KeyEvent, mut form: LoginForm) -> Vec<Effect> {
-        match (key.code, self.settings.keys.intent(key)) {
-            (KeyCode::Esc, _) => self.quit = true,
-            (KeyCode::Tab | KeyCode::Down, _) => form.next_field(),
-            (KeyCode::BackTab | KeyCode::Up, _) => form.previous_field(),
-            (KeyCode::Char(' '), _) if form.field == Field::Register => {
-                form.register = !form.register;
-            }
-            (KeyCode::Char('r'), _) if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                form.register = !form.register;
-            }
-            (KeyCode::Enter, _) => match form.login() {
-                Ok(login) => {
-                    self.phase = Phase::Connecting {
-                        user: login.user.clone(),
-                    };
-                    return vec![Effect::Connect(login)];
-                }
-                Err(why) => form.error = Some(why),
-            },
-            (_, Some(Intent::Insert(c))) => {
-                if let Some(input) = form.edited() {
-                    input.insert(c.encode_utf8(&mut [0; 4]));
-                }
-            }
-            (_, Some(Intent::Edit(edit))) => {
-                if let Some(input) = form.edited() {
-                    apply_edit(input, edit);
-                }
-            }
-            _ => {}
-        }
-        self.phase = Phase::Login(form);
-        Vec::new()
+    /// The user accepted the certificate: remember it, and log in.
+    fn trust(&mut self) -> Vec<Effect> {
+        let Phase::Trust {
+            fingerprint, user, ..
+        } = &self.phase
+        else {
+            return Vec::new();
+        };
+        let effect = Effect::Trust(*fingerprint);
+        self.phase = Phase::Connecting { user: user.clone() };
+        vec![effect]
     }
 
-    fn on_trust_key(
-        &mut self,
-        key: &KeyEvent,
-        fingerprint: Fingerprint,
-        user: UserName,
-    ) -> Vec<Effect> {
-        match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                self.phase = Phase::Connecting { user };
-                vec![Effect::Trust(fingerprint)]
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
-                self.phase = Phase::Refused(format!(
-                    "You did not trust {}. Nothing was sent to it. Press q to quit.",
-                    self.settings.server
-                ));
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
+    fn distrust(&mut self) {
+        self.phase = Phase::Refused(format!(
+            "You did not trust {}. It received the start of a TLS handshake, which names \
+             the server, but no credentials and no requests. Press q to quit.",
+            self.settings.server
+        ));
     }
 
     pub(super) fn on_connect_failed(&mut self, failure: &Failure) -> Vec<Effect> {
@@ -177,8 +216,13 @@ impl App {
             Phase::Connecting { user } => Some(user.clone()),
             _ => None,
         };
-        let mut form = LoginForm::new(user, failure.code == "unknown_user");
-        form.error = Some(sanitize::one_line(&failure.message).into_owned());
+        let mut form = LoginForm::new(user, false);
+        // Never registers by itself: a mistyped name would become a new account.
+        let error = match failure.code {
+            "unknown_user" => UNKNOWN_USER.to_owned(),
+            _ => sanitize::one_line(&failure.message).into_owned(),
+        };
+        form.error = Some(error);
         self.phase = Phase::Login(form);
         Vec::new()
     }
@@ -193,6 +237,7 @@ impl App {
                 server,
                 fingerprint,
                 user: user.clone(),
+                answer: Input::default(),
             };
         }
         Vec::new()

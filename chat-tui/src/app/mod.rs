@@ -32,7 +32,7 @@ use chat_proto::{Member, RoomName, RoomSummary, Target, UserName};
 
 pub use action::{Action, Effect, Failure, Login, Reply};
 pub use complete::Completion;
-pub use conversation::{Conversation, PREFETCH, Pending};
+pub use conversation::{Conversation, Fetching, PREFETCH, Pending, Side};
 pub use entry::{Entry, EntryRows, Line, NICK_WIDTH, PREFIX_WIDTH, text_width};
 pub use input::Input;
 pub use keys::{BadKey, Edit, Intent, KeySpec, Keymap};
@@ -76,12 +76,15 @@ pub enum Phase {
     Connecting {
         user: UserName,
     },
-    /// The server's certificate is new: trust it?
+    /// The server's certificate is new: trust it? Only "yes" typed out, then Enter, says
+    /// so, as with OpenSSH: a key typed ahead for another screen cannot.
     Trust {
         server: String,
         fingerprint: Fingerprint,
         /// Who logs in once it is trusted.
         user: UserName,
+        /// The answer being typed.
+        answer: Input,
     },
     /// The server's certificate changed: the warning, until the user quits.
     Refused(String),
@@ -164,7 +167,9 @@ pub struct App {
     /// The time of the latest [`Action::Now`], Unix milliseconds.
     pub now_ms: i64,
     pub quit: bool,
-    next_local: u64,
+    /// The last number given to a pending message or a page request; each is used once, so
+    /// that a reply names what it answers.
+    next_number: u64,
 }
 
 impl App {
@@ -196,7 +201,7 @@ impl App {
             size: (80, 24),
             now_ms: 0,
             quit: false,
-            next_local: 0,
+            next_number: 0,
         };
         (app, effects)
     }
@@ -279,9 +284,9 @@ impl App {
         });
     }
 
-    fn next_local(&mut self) -> u64 {
-        self.next_local += 1;
-        self.next_local
+    fn next_number(&mut self) -> u64 {
+        self.next_number += 1;
+        self.next_number
     }
 }
 

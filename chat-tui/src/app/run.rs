@@ -2,7 +2,7 @@
 
 use chat_proto::{RoomName, Target};
 
-use super::conversation::Pending;
+use super::conversation::{Pending, Side};
 use super::{App, Effect, Overlay};
 use crate::commands::{self, ACTION_PREFIX, Command, ParseError};
 use crate::emoji;
@@ -83,7 +83,7 @@ impl App {
     /// emoji here, so the message carries the emoji itself.
     fn send(&mut self, to: Target, text: &str) -> Vec<Effect> {
         let text = emoji::replace_shortcodes(text).into_owned();
-        let local = self.next_local();
+        let local = self.next_number();
         let mut effects = Vec::new();
         if let Some(index) = self.position(&to) {
             let chat = &mut self.conversations[index];
@@ -124,14 +124,16 @@ impl App {
         };
         let index = self.open(target);
         let mut effects = self.show(index);
-        let chat = &mut self.conversations[index];
-        if chat.complete {
+        if self.conversations[index].complete {
             self.info("this is the beginning of the conversation");
-        } else if !chat.fetching.older {
-            chat.fetching.older = true;
+        } else if self.conversations[index].fetching.older.is_none() {
+            let request = self.next_number();
+            let chat = &mut self.conversations[index];
+            chat.asked(Side::Older, request);
             effects.push(Effect::Older {
                 target: chat.target.clone(),
-                before: chat.entries.iter().find_map(super::Entry::id),
+                before: chat.oldest_id(),
+                request,
             });
         }
         effects

@@ -198,11 +198,7 @@ fn an_unknown_certificate_is_asked_about_and_a_changed_one_refused() {
         fingerprint,
     });
     assert!(matches!(app.phase, Phase::Trust { .. }));
-    assert!(app.update(key(KeyCode::Char('x'))).is_empty());
-    assert_eq!(
-        app.update(key(KeyCode::Char('y'))),
-        [Effect::Trust(fingerprint)]
-    );
+    assert!(enter_line(&mut app, "yes").contains(&Effect::Trust(fingerprint)));
 
     let other = crate::client::Fingerprint::of(b"other");
     app.update(Action::TrustChanged {
@@ -246,7 +242,8 @@ fn connecting_opens_rooms_then_dms_and_loads_the_first() {
         [
             Effect::Older {
                 target: general(),
-                before: None
+                before: None,
+                request: 1,
             },
             Effect::Members {
                 room: room("general"),
@@ -418,9 +415,34 @@ fn tab_completes_a_partial_word_and_otherwise_switches() {
     assert_eq!(app.input.text(), "bobby: ");
     assert_eq!(app.current, 0, "completing does not switch");
 
-    type_text(&mut app, "x ");
+    app.update(with(KeyCode::Char('u'), KeyModifiers::CONTROL));
     app.update(key(KeyCode::Tab));
-    assert_eq!(app.current, 1, "after a space, Tab switches");
+    assert_eq!(app.current, 1, "on an empty line, Tab switches");
+}
+
+#[test]
+fn tab_never_carries_a_typed_line_to_another_conversation() {
+    let mut app = connected();
+    app.update(Action::Reply(Reply::Members {
+        room: room("general"),
+        show: false,
+        result: Ok(vec![Member {
+            user: user("bob"),
+            online: true,
+        }]),
+    }));
+    type_text(&mut app, "bo");
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.input.text(), "bob: ");
+    // The completion was the only one: a second Tab finds no word before the cursor.
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.current, 0);
+    type_text(&mut app, "see #general");
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(effects.last(), Some(Effect::Send { to, .. }) if *to == general()),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -551,14 +573,25 @@ fn filled(count: u64) -> App {
     let messages = (1..=count)
         .map(|id| message(id, general(), "bob", "line"))
         .collect();
-    app.update(Action::Reply(Reply::Older {
-        target: general(),
-        result: Ok(Page {
-            messages,
-            complete: false,
-        }),
-    }));
+    answer_older(&mut app, &general(), messages, false);
     app
+}
+
+/// The request for older messages a conversation waits for.
+fn awaited(app: &App, target: &Target) -> Option<u64> {
+    app.conversations[app.position(target).unwrap()]
+        .fetching
+        .older
+}
+
+/// Answers the request for older messages the conversation waits for.
+fn answer_older(app: &mut App, target: &Target, messages: Vec<Message>, complete: bool) {
+    let request = awaited(app, target).expect("a page asked for");
+    app.update(Action::Reply(Reply::Older {
+        target: target.clone(),
+        request,
+        result: Ok(Page { messages, complete }),
+    }));
 }
 
 #[test]
@@ -573,7 +606,8 @@ fn scrolling_back_near_the_top_fetches_older_history() {
         fetched,
         [Effect::Older {
             target: general(),
-            before: Some(MessageId(1))
+            before: Some(MessageId(1)),
+            request: awaited(&app, &general()).unwrap(),
         }]
     );
     assert!(!app.current().unwrap().scroll.at_bottom());
@@ -644,4 +678,230 @@ fn quit_command() {
     let mut app = connected();
     enter_line(&mut app, "/quit");
     assert!(app.quit);
+}
+
+#[test]
+fn a_new_certificate_is_trusted_only_by_typing_yes() {
+    let (mut app, _) = App::new(
+        settings(),
+        Start::Connect(Login {
+            user: user("alice"),
+            password: "pw".into(),
+            register: false,
+        }),
+    );
+    let fingerprint = crate::client::Fingerprint::of(b"cert");
+    app.update(Action::TrustUnknown {
+        server: "chat.test:7878".into(),
+        fingerprint,
+    });
+    // Keys typed ahead for the login form, Enter included, do not answer.
+    for line in ["y", "hunter2", "ye s"] {
+        assert!(enter_line(&mut app, line).is_empty(), "{line}");
+        assert!(matches!(&app.phase, Phase::Trust { answer, .. } if answer.is_empty()));
+    }
+    assert_eq!(enter_line(&mut app, "YES"), [Effect::Trust(fingerprint)]);
+    assert!(matches!(app.phase, Phase::Connecting { .. }));
+}
+
+#[test]
+fn refusing_a_new_certificate_says_what_the_server_saw() {
+    let (mut app, _) = App::new(
+        settings(),
+        Start::Connect(Login {
+            user: user("alice"),
+            password: "pw".into(),
+            register: false,
+        }),
+    );
+    app.update(Action::TrustUnknown {
+        server: "chat.test:7878".into(),
+        fingerprint: crate::client::Fingerprint::of(b"cert"),
+    });
+    assert!(enter_line(&mut app, "no").is_empty());
+    let Phase::Refused(text) = &app.phase else {
+        panic!("{:?}", app.phase)
+    };
+    assert!(!text.contains("Nothing was sent"), "{text}");
+    assert!(
+        text.contains("TLS handshake") && text.contains("no credentials"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_user_is_reported_and_never_registered_by_itself() {
+    let (mut app, _) = App::new(
+        settings(),
+        Start::Connect(Login {
+            user: user("alcie"),
+            password: "pw".into(),
+            register: false,
+        }),
+    );
+    app.update(Action::ConnectFailed(Failure::new(
+        "unknown_user",
+        "unknown user",
+    )));
+    let Phase::Login(form) = &app.phase else {
+        panic!("{:?}", app.phase)
+    };
+    assert!(!form.register, "a typo must not become an account");
+    let error = form.error.as_deref().unwrap();
+    assert!(
+        error.contains("no such user") && error.contains("register"),
+        "{error}"
+    );
+    type_text(&mut app, "pw");
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(&effects[..], [Effect::Connect(login)] if !login.register),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_message_in_a_room_just_left_does_not_open_it_again() {
+    let mut app = connected();
+    assert_eq!(
+        enter_line(&mut app, "/part #rust"),
+        [Effect::Leave(room("rust"))]
+    );
+    app.update(Action::Reply(Reply::Left {
+        room: room("rust"),
+        result: Ok(()),
+    }));
+    assert!(app.position(&rust()).is_none());
+
+    // Said before the server had the part, delivered after it.
+    arrive(&mut app, 40, rust(), "bob", "bye alice");
+    assert!(app.position(&rust()).is_none(), "no ghost tab");
+    // A direct message from someone new still opens one.
+    arrive(&mut app, 41, Target::User(user("erin")), "erin", "hi");
+    assert!(app.position(&Target::User(user("erin"))).is_some());
+}
+
+/// Scrolls the current conversation all the way up, a page at a time; returns the effects.
+fn page_up_to_the_top(app: &mut App) -> Vec<Effect> {
+    (0..400)
+        .flat_map(|_| app.update(key(KeyCode::PageUp)))
+        .collect()
+}
+
+#[test]
+fn a_late_page_for_a_window_started_afresh_is_dropped() {
+    let mut settings = settings();
+    settings.scrollback = 400;
+    let (mut app, _) = App::new(
+        settings,
+        Start::Ask {
+            user: None,
+            register: false,
+        },
+    );
+    app.update(Action::Connected(session(&["general"], &[])));
+    let page = |ids: std::ops::RangeInclusive<u64>| -> Vec<Message> {
+        ids.map(|id| message(id, general(), "bob", "line"))
+            .collect()
+    };
+    answer_older(&mut app, &general(), page(601..=1000), false);
+
+    // Reading back: an older page arrives and the newest entries go.
+    page_up_to_the_top(&mut app);
+    answer_older(&mut app, &general(), page(401..=600), false);
+    assert!(!app.current().unwrap().live);
+
+    // Another older page is on its way when the reader jumps back to the newest.
+    page_up_to_the_top(&mut app);
+    let stale = awaited(&app, &general()).expect("an older page asked for");
+    let effects = app.update(with(KeyCode::End, KeyModifiers::CONTROL));
+    let fresh = awaited(&app, &general()).unwrap();
+    assert_eq!(
+        effects,
+        [Effect::Older {
+            target: general(),
+            before: None,
+            request: fresh,
+        }]
+    );
+
+    // The late page is not the newest: it must not land in the empty window.
+    app.update(Action::Reply(Reply::Older {
+        target: general(),
+        request: stale,
+        result: Ok(Page {
+            messages: page(201..=400),
+            complete: false,
+        }),
+    }));
+    let chat = app.current().unwrap();
+    assert!(chat.entries.is_empty(), "{:?}", chat.entries.front());
+    assert_eq!(chat.fetching.older, Some(fresh));
+
+    answer_older(&mut app, &general(), page(801..=1000), false);
+    let chat = app.current().unwrap();
+    assert_eq!(chat.entries.len(), 200);
+    assert!(chat.live);
+}
+
+#[test]
+fn a_late_page_for_a_room_left_and_joined_again_is_dropped() {
+    let mut app = connected();
+    let stale = awaited(&app, &general()).unwrap();
+    enter_line(&mut app, "/part");
+    app.update(Action::Reply(Reply::Left {
+        room: room("general"),
+        result: Ok(()),
+    }));
+    enter_line(&mut app, "/join #general");
+    app.update(Action::Reply(Reply::Joined {
+        room: room("general"),
+        result: Ok(RoomSummary {
+            name: room("general"),
+            members: 2,
+        }),
+    }));
+    let fresh = awaited(&app, &general()).unwrap();
+    assert_ne!(stale, fresh);
+
+    app.update(Action::Reply(Reply::Older {
+        target: general(),
+        request: stale,
+        result: Err(Failure::new("not_member", "not a member")),
+    }));
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.error),
+        Some(false),
+        "no stale error"
+    );
+    assert_eq!(awaited(&app, &general()), Some(fresh));
+}
+
+#[test]
+fn memory_stays_bounded_while_scrolled_back_or_reading_elsewhere() {
+    let mut app = filled(1000);
+    app.update(key(KeyCode::PageUp));
+    for id in 1001..=4000 {
+        arrive(&mut app, id, general(), "bob", "flood");
+        assert!(app.conversations[0].entries.len() <= 1000, "at {id}");
+    }
+
+    // The reader goes to #rust, leaving #general scrolled back; it keeps flooding.
+    app.update(with(KeyCode::Char('2'), KeyModifiers::ALT));
+    for id in 4001..=8000 {
+        arrive(&mut app, id, general(), "bob", "flood");
+    }
+    let chat = &app.conversations[0];
+    assert!(chat.entries.len() <= chat.capacity());
+    assert_eq!(chat.unread, 4000);
+
+    // Back in #general and down at the bottom, what was let go is fetched again.
+    app.update(with(KeyCode::Char('1'), KeyModifiers::ALT));
+    let effects: Vec<Effect> = (0..100)
+        .flat_map(|_| app.update(key(KeyCode::PageDown)))
+        .collect();
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Newer { .. })),
+        "{effects:?}"
+    );
 }

@@ -62,7 +62,7 @@ impl Connector {
     /// live events that arrived meanwhile.
     pub async fn establish(&mut self) -> Result<Link, ClientError> {
         let (mut link, welcome) = Link::open(&self.server, &self.tls).await?;
-        tracing::debug!(server = %welcome.server, "welcomed");
+        tracing::debug!(server = ?welcome.server, "welcomed");
 
         let mut held = Held::new(HOLD_LIMIT);
         let session = self.log_in(&mut link, &mut held).await?;

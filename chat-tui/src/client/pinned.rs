@@ -5,7 +5,8 @@
 //! signature, so a server must hold the private key of the pinned certificate, not merely
 //! replay it. [`RecordingVerifier`] accepts nothing: it notes the certificate presented and
 //! fails the handshake, which is how [`super::probe`] learns a fingerprint to show the user
-//! before anything is sent to that server.
+//! before any credentials or requests are sent to that server (it has received only the
+//! TLS client hello, which carries the name it was dialled by).
 //!
 //! Names and expiry are not checked against a pin: the user vouched for this certificate,
 //! for this address, and a self-hosted server's self-made certificate rarely names the

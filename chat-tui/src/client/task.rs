@@ -139,7 +139,8 @@ impl Task {
                     "connection dropped on request".to_owned()
                 }
             };
-            tracing::info!(%reason, "connection lost");
+            // The reason may quote the server: Debug escapes any control characters in it.
+            tracing::info!(?reason, "connection lost");
             self.conn
                 .sink
                 .emit(ClientEvent::Disconnected { reason })
@@ -340,7 +341,7 @@ impl Task {
                 Err(ClientError::Server(reply)) if refused_for_good(&reply) => {
                     return Err(Stop::Refused(reply));
                 }
-                Err(err) => tracing::info!(error = %err, "reconnect failed"),
+                Err(err) => tracing::info!(error = ?err.to_string(), "reconnect failed"),
             }
         }
     }
@@ -377,7 +378,7 @@ impl Task {
         }
 
         if let Stop::Refused(reply) = stop {
-            tracing::warn!(reason = %reply, "login refused; not reconnecting");
+            tracing::warn!(reason = ?reply.to_string(), "login refused; not reconnecting");
             let reason = reply.message;
             tokio::select! {
                 () = self.inbox.shutdown.cancelled() => {}

@@ -78,8 +78,8 @@ impl Tls {
 }
 
 /// The fingerprint of the certificate `server` presents, learnt without trusting it: the
-/// handshake is abandoned as soon as the certificate is seen, so nothing is sent to the
-/// server, not even a hello.
+/// handshake is abandoned as soon as the certificate is seen. The server receives our TLS
+/// client hello, which names it (SNI), and nothing after: no credentials, no requests.
 pub async fn probe(server: &str) -> Result<Fingerprint, ClientError> {
     let name = server_name(server)?;
     let recorder = Arc::new(RecordingVerifier::new(algorithms()));

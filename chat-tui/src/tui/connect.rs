@@ -1,10 +1,11 @@
 //! The first connection of the interactive client, with trust on first use.
 //!
 //! With a CA file the core verifies the server as usual. Without one, the server's
-//! certificate is first probed (a handshake abandoned as soon as the certificate is seen,
-//! so nothing is sent), then judged against the known-servers file: a known certificate is
-//! pinned for this connection and every reconnect; an unknown one goes back to the user as
-//! a question; a changed one is refused. Once the user accepts a fingerprint, the same
+//! certificate is first probed (a handshake abandoned as soon as the certificate is seen:
+//! the server gets a TLS client hello naming it, but no credentials or requests), then judged
+//! against the known-servers file: a known certificate is pinned for this connection and
+//! every reconnect; an unknown one goes back to the user as a question; a changed one is
+//! refused. Once the user accepts a fingerprint, the same
 //! function is called again with it, and it is written to the file before connecting.
 
 use std::path::PathBuf;

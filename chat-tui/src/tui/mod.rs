@@ -1,7 +1,8 @@
 //! The interactive client's runtime: the terminal, the event loop, and the network work
 //! the app asks for.
 //!
-//! - `terminal`: raw mode and the alternate screen, put back on exit and on panic.
+//! - `terminal`: raw mode and the alternate screen, put back on exit, on panic, and on
+//!   SIGTERM or SIGHUP.
 //! - `event_loop`: one `select!` over keys, client events and replies; a frame after each
 //!   batch.
 //! - `connect`: the first connection, with trust on first use.
@@ -12,6 +13,10 @@ pub mod connect;
 mod event_loop;
 mod terminal;
 pub mod worker;
+
+use std::pin::Pin;
+
+use futures::StreamExt;
 
 use crate::app::{self, App, Login, Start};
 use crate::config::Settings;
@@ -41,8 +46,32 @@ pub async fn run(settings: Settings, password: Option<String>) -> anyhow::Result
     };
     let (app, effects) = App::new(app_settings, start);
 
+    let ended = ended_from_outside()?;
     let (terminal, _restore_on_drop) = terminal::setup(settings.mouse)?;
-    let events = crossterm::event::EventStream::new();
+    // The loop sees the end of its input, quits as it does when the terminal closes, and
+    // the guard gives the terminal back.
+    let events = crossterm::event::EventStream::new().take_until(ended);
     let mut event_loop = EventLoop::new(terminal, app, settings.server, settings.trust);
     event_loop.run(events, effects).await
+}
+
+/// Resolves when the process is asked to end (SIGTERM) or its terminal hangs up (SIGHUP).
+#[cfg(unix)]
+fn ended_from_outside() -> std::io::Result<Pin<Box<dyn Future<Output = ()> + Send>>> {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    Ok(Box::pin(async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("terminated by a signal"),
+            _ = hangup.recv() => tracing::info!("the terminal hung up"),
+        }
+    }))
+}
+
+/// Elsewhere only the keys end the client.
+#[cfg(not(unix))]
+fn ended_from_outside() -> std::io::Result<Pin<Box<dyn Future<Output = ()> + Send>>> {
+    Ok(Box::pin(std::future::pending()))
 }

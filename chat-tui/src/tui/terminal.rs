@@ -3,7 +3,10 @@
 //! Raw mode, the alternate screen, bracketed paste and (optionally) mouse reporting are
 //! turned on together and off together: on a normal exit by the guard's drop, and on a
 //! panic by the hook, before the panic message is printed, so that it is readable and the
-//! shell is usable afterwards.
+//! shell is usable afterwards. A panic anywhere then ends the process: one in a task other
+//! than the event loop's would otherwise leave the loop drawing on a terminal given back.
+//! (SIGTERM and SIGHUP end the event loop itself, so the guard puts the terminal back: see
+//! `tui::run`.)
 
 use std::io::{self, Stdout};
 
@@ -59,10 +62,49 @@ fn restore(mouse: bool) {
     let _ = disable_raw_mode();
 }
 
+/// The exit status of a process ended by a panic, as Rust gives one that panics in `main`.
+const PANIC_EXIT: i32 = 101;
+
 fn install_panic_hook(mouse: bool) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore(mouse);
+        tracing::error!(panic = %info, "panicked; exiting");
         previous(info);
+        std::process::exit(PANIC_EXIT);
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    /// Set in the copy of this test binary that installs the hook and panics.
+    const CHILD: &str = "CHAT_TUI_PANIC_HOOK_CHILD";
+
+    #[test]
+    fn a_panic_on_any_thread_ends_the_process() {
+        if std::env::var_os(CHILD).is_some() {
+            super::install_panic_hook(false);
+            let _ = std::thread::spawn(|| panic!("a task failed"));
+            // Without the exit in the hook, this thread, like the event loop, carries on.
+            std::thread::sleep(Duration::from_secs(10));
+            return;
+        }
+        let started = Instant::now();
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "tui::terminal::tests::a_panic_on_any_thread_ends_the_process",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(super::PANIC_EXIT), "{stderr}");
+        assert!(stderr.contains("a task failed"), "{stderr}");
+        assert!(started.elapsed() < Duration::from_secs(8));
+    }
 }

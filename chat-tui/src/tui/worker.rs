@@ -51,14 +51,14 @@ pub fn request_of(effect: &Effect) -> Option<Request> {
         },
         Effect::Join(room) => Request::Join { room },
         Effect::Leave(room) => Request::Leave { room },
-        Effect::Older { target, before } => Request::History {
+        Effect::Older { target, before, .. } => Request::History {
             target,
             before,
             limit: HISTORY_PAGE,
         },
         // The catch-up request reads forward from a point, which is what a page of newer
         // messages is; sent by the app, it does not move the core's resume cursors.
-        Effect::Newer { target, after } => Request::CatchUp {
+        Effect::Newer { target, after, .. } => Request::CatchUp {
             points: vec![ResumePoint { target, after }],
         },
         Effect::Members { room, .. } => Request::Members { room },
@@ -70,70 +70,73 @@ pub fn request_of(effect: &Effect) -> Option<Request> {
 
 /// How an effect turned out, from its reply.
 pub fn reply_of(effect: Effect, result: Result<Response, ClientError>) -> Option<Reply> {
-    let failure = |err: ClientError| Failure::from(&err);
-    let reply = match (effect, result) {
-        (Effect::Send { to, local, .. }, result) => Reply::Sent {
+    let reply = match effect {
+        Effect::Send { to, local, .. } => Reply::Sent {
             to,
             local,
-            result: result
-                .and_then(|r| match r {
-                    Response::Sent { id, .. } => Ok(id),
-                    other => Err(ClientError::unexpected("send", &other)),
-                })
-                .map_err(failure),
+            result: expect(result, "send", |r| match r {
+                Response::Sent { id, .. } => Ok(id),
+                other => Err(other),
+            }),
         },
-        (Effect::Join(room), result) => Reply::Joined {
+        Effect::Join(room) => Reply::Joined {
             room,
-            result: result
-                .and_then(|r| match r {
-                    Response::Joined { room, .. } => Ok(room),
-                    other => Err(ClientError::unexpected("join", &other)),
-                })
-                .map_err(failure),
+            result: expect(result, "join", |r| match r {
+                Response::Joined { room, .. } => Ok(room),
+                other => Err(other),
+            }),
         },
-        (Effect::Leave(room), result) => Reply::Left {
+        Effect::Leave(room) => Reply::Left {
             room,
-            result: result.map(|_| ()).map_err(failure),
+            result: result.map(|_| ()).map_err(|err| Failure::from(&err)),
         },
-        (Effect::Older { target, .. }, result) => Reply::Older {
+        Effect::Older {
+            target, request, ..
+        } => Reply::Older {
             target,
-            result: result
-                .and_then(|r| match r {
-                    Response::History(page) => Ok(page),
-                    other => Err(ClientError::unexpected("history", &other)),
-                })
-                .map_err(failure),
+            request,
+            result: expect(result, "history", |r| match r {
+                Response::History(page) => Ok(page),
+                other => Err(other),
+            }),
         },
-        (Effect::Newer { target, .. }, result) => Reply::Newer {
+        Effect::Newer {
+            target, request, ..
+        } => Reply::Newer {
             target,
-            result: result
-                .and_then(|r| match r {
-                    Response::CatchUp(page) => Ok(page),
-                    other => Err(ClientError::unexpected("catch-up", &other)),
-                })
-                .map_err(failure),
+            request,
+            result: expect(result, "catch-up", |r| match r {
+                Response::CatchUp(page) => Ok(page),
+                other => Err(other),
+            }),
         },
-        (Effect::Members { room, show }, result) => Reply::Members {
+        Effect::Members { room, show } => Reply::Members {
             room,
             show,
-            result: result
-                .and_then(|r| match r {
-                    Response::Members(members) => Ok(members),
-                    other => Err(ClientError::unexpected("members", &other)),
-                })
-                .map_err(failure),
+            result: expect(result, "members", |r| match r {
+                Response::Members(members) => Ok(members),
+                other => Err(other),
+            }),
         },
-        (Effect::Rooms, result) => Reply::Rooms(
-            result
-                .and_then(|r| match r {
-                    Response::Rooms(rooms) => Ok(rooms),
-                    other => Err(ClientError::unexpected("list rooms", &other)),
-                })
-                .map_err(failure),
-        ),
-        (Effect::Connect(_) | Effect::Trust(_) | Effect::Redraw, _) => return None,
+        Effect::Rooms => Reply::Rooms(expect(result, "list rooms", |r| match r {
+            Response::Rooms(rooms) => Ok(rooms),
+            other => Err(other),
+        })),
+        Effect::Connect(_) | Effect::Trust(_) | Effect::Redraw => return None,
     };
     Some(reply)
+}
+
+/// What a reply carries, if it is the kind `what` expects: `pick` hands back any other
+/// response, which is a protocol error.
+fn expect<T>(
+    result: Result<Response, ClientError>,
+    what: &str,
+    pick: impl FnOnce(Response) -> Result<T, Response>,
+) -> Result<T, Failure> {
+    result
+        .and_then(|response| pick(response).map_err(|other| ClientError::unexpected(what, &other)))
+        .map_err(|err| Failure::from(&err))
 }
 
 /// The reply of an effect that could not even be queued.
@@ -156,6 +159,7 @@ mod tests {
         let older = Effect::Older {
             target: Target::Room(room()),
             before: Some(MessageId(9)),
+            request: 1,
         };
         assert_eq!(
             request_of(&older),
@@ -168,6 +172,7 @@ mod tests {
         let newer = Effect::Newer {
             target: Target::Room(room()),
             after: MessageId(3),
+            request: 2,
         };
         assert!(
             matches!(request_of(&newer), Some(Request::CatchUp { points }) if points.len() == 1)
@@ -199,6 +204,7 @@ mod tests {
             Effect::Older {
                 target: Target::Room(room()),
                 before: None,
+                request: 4,
             },
             Ok(Response::History(page.clone())),
         );
@@ -206,6 +212,7 @@ mod tests {
             reply,
             Some(Reply::Older {
                 target: Target::Room(room()),
+                request: 4,
                 result: Ok(page)
             })
         );

@@ -2,7 +2,7 @@
 //! the refusal of a changed certificate.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
@@ -70,8 +70,9 @@ fn form_cursor(form: &LoginForm, inner: Rect) -> Position {
         }
         Field::Register => (2, 2),
     };
-    let x = inner.x + x as u16;
-    Position::new(x.min(inner.right().saturating_sub(1)), inner.y + row)
+    let x = inner.x.saturating_add(x as u16);
+    let y = (inner.y + row).min(inner.bottom().saturating_sub(1));
+    Position::new(x.min(inner.right().saturating_sub(1)), y)
 }
 
 fn field_line(label: &str, value: &str, style: Style) -> Line<'static> {
@@ -88,11 +89,21 @@ pub fn message(text: &str, area: Rect, buf: &mut Buffer) {
     let block = Block::bordered();
     let inner = block.inner(outer);
     block.render(outer, buf);
-    buf.set_string(inner.x + 1, inner.y, text, Style::new());
+    if !inner.is_empty() {
+        let room = usize::from(inner.width.saturating_sub(1));
+        buf.set_stringn(inner.x + 1, inner.y, text, room, Style::new());
+    }
 }
 
-/// Trust on first use: the fingerprint, and the question.
-pub fn trust(server: &str, fingerprint: Fingerprint, area: Rect, buf: &mut Buffer) {
+/// Trust on first use: the fingerprint, and the question under it with the answer being
+/// typed; returns where the cursor goes, if the question is on screen.
+pub fn trust(
+    server: &str,
+    fingerprint: Fingerprint,
+    answer: &str,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<Position> {
     let lines = vec![
         Line::from(format!("The server {server} is not known yet.")).bold(),
         Line::from(""),
@@ -104,28 +115,54 @@ pub fn trust(server: &str, fingerprint: Fingerprint, area: Rect, buf: &mut Buffe
              match, the answer is remembered and you will not be asked again; if the \
              certificate ever changes, chat-tui will refuse to connect.",
         ),
-        Line::from(""),
-        Line::from(vec![
-            Span::from("Trust this server and connect? ").bold(),
-            Span::from("[y/n]").yellow().bold(),
-        ]),
     ];
-    boxed_text(" New server ", lines, Style::new(), area, buf);
+    let footer = boxed_text(" New server ", lines, Style::new(), (12, 1), area, buf);
+    if footer.is_empty() {
+        return None;
+    }
+    let question = Line::from(vec![
+        Span::from("Trust this server and connect? ").bold(),
+        Span::from("Type yes or no, then Enter: ").yellow().bold(),
+        Span::from(answer.to_owned()),
+    ]);
+    buf.set_line(footer.x, footer.y, &question, footer.width);
+    let x = footer.x.saturating_add(question.width() as u16);
+    Some(Position::new(x.min(footer.right() - 1), footer.y))
 }
 
 /// The refusal of a changed certificate (or of an untrusted one), until the user quits.
 pub fn refused(warning: &str, area: Rect, buf: &mut Buffer) {
     let lines = warning.lines().map(|l| Line::from(l.to_owned())).collect();
-    boxed_text(" Not connecting ", lines, Style::new().red(), area, buf);
+    boxed_text(
+        " Not connecting ",
+        lines,
+        Style::new().red(),
+        (16, 0),
+        area,
+        buf,
+    );
 }
 
-fn boxed_text(title: &str, lines: Vec<Line<'static>>, border: Style, area: Rect, buf: &mut Buffer) {
-    let outer = centred(area, 80, 16);
+/// Draws wrapped text in a titled box of at most 80 by `height` in the middle of `area`,
+/// keeping the last `footer` rows inside it free; returns those rows.
+fn boxed_text(
+    title: &str,
+    lines: Vec<Line<'static>>,
+    border: Style,
+    (height, footer): (u16, u16),
+    area: Rect,
+    buf: &mut Buffer,
+) -> Rect {
+    let outer = centred(area, 80, height);
     let block = Block::bordered()
         .title(Line::from(title).bold())
         .border_style(border);
+    let inner = block.inner(outer);
+    block.render(outer, buf);
+    let [text, footer] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(footer)]).areas(inner);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .block(block)
-        .render(outer, buf);
+        .render(text, buf);
+    footer
 }

@@ -61,7 +61,7 @@ fn visible_rows<'a>(app: &App, chat: &'a Conversation, area: Rect) -> Vec<Line<'
 fn top_marker(chat: &Conversation) -> Line<'static> {
     let text = if chat.complete {
         format!("── beginning of {} ──", chat.target)
-    } else if chat.fetching.older {
+    } else if chat.fetching.older.is_some() {
         "loading older messages…".to_owned()
     } else {
         "↑ older messages: PageUp".to_owned()

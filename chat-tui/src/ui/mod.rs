@@ -15,14 +15,30 @@ mod status;
 mod tabs;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 
 use crate::app::{App, Phase};
 use crate::layout::Panes;
 
+/// The narrowest terminal the screens are drawn in.
+pub const MIN_WIDTH: u16 = 20;
+
+/// The shortest terminal the screens are drawn in: on the chat screen, the top row, the
+/// status line and the input line.
+pub const MIN_HEIGHT: u16 = 3;
+
+/// What a terminal smaller than that shows instead.
+const TOO_SMALL: &str = "terminal too small";
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(area, frame.buffer_mut());
+        return;
+    }
     match &app.phase {
         Phase::Login(form) => {
             let cursor = login::form(form, &app.settings.server, area, frame.buffer_mut());
@@ -35,11 +51,28 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Phase::Trust {
             server,
             fingerprint,
+            answer,
             ..
-        } => login::trust(server, *fingerprint, area, frame.buffer_mut()),
+        } => {
+            let buf = frame.buffer_mut();
+            if let Some(cursor) = login::trust(server, *fingerprint, answer.text(), area, buf) {
+                frame.set_cursor_position(cursor);
+            }
+        }
         Phase::Refused(warning) => login::refused(warning, area, frame.buffer_mut()),
         Phase::Chat => chat(frame, app),
     }
+}
+
+/// Says that the terminal is too small, in the middle of it, if even that fits.
+fn too_small(area: Rect, buf: &mut Buffer) {
+    let width = TOO_SMALL.len() as u16;
+    if area.width < width || area.height == 0 {
+        return;
+    }
+    let x = area.x + (area.width - width) / 2;
+    let y = area.y + area.height / 2;
+    buf.set_string(x, y, TOO_SMALL, Style::new().bold());
 }
 
 /// The chat screen: every pane, then the overlay if one is open.

@@ -46,10 +46,8 @@ fn help_lines(app: &App) -> Vec<(String, String)> {
         (keys(&map.next), "next conversation"),
         (keys(&map.previous), "previous conversation"),
         (format!("{jump}..9"), "jump to conversation by number"),
-        (
-            "Tab".into(),
-            "complete a name, #room, /command or :emoji:; else next",
-        ),
+        ("Tab".into(), "complete a name, #room, /command or :emoji:"),
+        ("Tab on an empty line".into(), "next conversation"),
         (
             "PageUp, PageDown, wheel".into(),
             "scroll; older history loads itself",
@@ -109,10 +107,17 @@ fn help(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn pick_list(app: &App, list: &ListOverlay, area: Rect, buf: &mut Buffer) {
-    let height = (list.items.len() as u16).clamp(1, area.height.saturating_sub(4)) + 2;
-    let inner = boxed(&list.title, 64, height, area, buf);
+    // Two rows of the screen stay visible above and below the box, where there is room.
+    let rows = (list.items.len() as u16)
+        .min(area.height.saturating_sub(4))
+        .max(1);
+    let inner = boxed(&list.title, 64, rows + 2, area, buf);
+    if inner.is_empty() {
+        return;
+    }
     if list.items.is_empty() {
-        buf.set_string(inner.x + 1, inner.y, "(none)", Style::new().dark_gray());
+        let none = Line::from(" (none)").dark_gray();
+        buf.set_line(inner.x, inner.y, &none, inner.width);
         return;
     }
     // Keep the selected item in view.
@@ -130,7 +135,7 @@ fn pick_list(app: &App, list: &ListOverlay, area: Rect, buf: &mut Buffer) {
             format!(
                 " {:<width$}",
                 item.label,
-                width = usize::from(inner.width) - 1
+                width = usize::from(inner.width.saturating_sub(1))
             ),
             style,
         );

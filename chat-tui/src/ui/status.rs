@@ -41,19 +41,33 @@ pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
     let hint = " F1 help ";
     let room = area.width.saturating_sub(hint.len() as u16);
     buf.set_line(area.x, area.y, &Line::from(spans), room);
-    buf.set_string(area.x + room, area.y, hint, Style::new().reversed().bold());
+    let hint_style = Style::new().reversed().bold();
+    buf.set_stringn(
+        area.x + room,
+        area.y,
+        hint,
+        usize::from(area.width - room),
+        hint_style,
+    );
 }
+
+/// Columns of the input line kept for the text when the prompt is long.
+const MIN_TEXT: usize = 12;
 
 /// Draws the input line; returns where the cursor goes.
 pub fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
+    let line_width = usize::from(area.width);
     let prompt = match app.current() {
-        Some(chat) => format!("[{}] ", chat.target),
+        Some(chat) => prompt(
+            &chat.target.to_string(),
+            line_width.saturating_sub(MIN_TEXT),
+        ),
         None => "> ".to_owned(),
     };
     let text = app.input.text();
     let (before, after) = text.split_at(app.input.cursor());
     // Scroll the line left when the cursor would pass the right edge.
-    let room = usize::from(area.width).saturating_sub(width(&prompt) + 1);
+    let room = line_width.saturating_sub(width(&prompt) + 1);
     let mut shown_before = before;
     while width(shown_before) > room {
         let skip = shown_before.graphemes(true).next().map_or(0, str::len);
@@ -67,4 +81,25 @@ pub fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
     ]);
     buf.set_line(area.x, area.y, &line, area.width);
     Position::new(cursor_x.min(area.right().saturating_sub(1)), area.y)
+}
+
+/// The prompt naming the conversation, `[#room] `, at most `max` columns wide: a long name
+/// is cut short with `…`, so that what is typed stays in view.
+fn prompt(name: &str, max: usize) -> String {
+    let full = format!("[{name}] ");
+    if width(&full) <= max {
+        return full;
+    }
+    // The brackets, the space and the ellipsis take four columns.
+    let Some(room) = max.checked_sub(4) else {
+        return String::new();
+    };
+    let mut cut = String::new();
+    for grapheme in name.graphemes(true) {
+        if width(&cut) + width(grapheme) > room {
+            break;
+        }
+        cut.push_str(grapheme);
+    }
+    format!("[{cut}…] ")
 }

@@ -144,7 +144,8 @@ impl Peer {
 pub struct Screen {
     /// The tmux server's socket, inside the temporary home, so that nothing is left behind.
     socket: PathBuf,
-    _home: tempfile::TempDir,
+    /// The binary's home: its config, its data, the pid file; removed when this is dropped.
+    home: tempfile::TempDir,
 }
 
 impl Screen {
@@ -155,17 +156,18 @@ impl Screen {
         let socket = home.path().join("tmux.sock");
         let binary = env!("CARGO_BIN_EXE_chat-tui");
         let home_path = home.path().display();
+        // The inner shell notes its pid, which the binary takes over with `exec`, for
+        // `signal`; the outer one says how the binary ended.
         let command = format!(
-            "env HOME={home_path} XDG_CONFIG_HOME={home_path}/config XDG_DATA_HOME={home_path}/data \
+            "sh -c 'echo $$ > {home_path}/pid; exec env HOME={home_path} \
+             XDG_CONFIG_HOME={home_path}/config XDG_DATA_HOME={home_path}/data \
              XDG_STATE_HOME={home_path}/state CHAT_PASSWORD={user}-password TERM=xterm-256color \
-             {binary} --server {} --ca {} --user {user} --register; sleep 60",
+             {binary} --server {} --ca {} --user {user} --register'; \
+             echo \"chat-tui exited with $?\"; sleep 60",
             server.addr,
             server.ca_file().display(),
         );
-        let screen = Self {
-            socket,
-            _home: home,
-        };
+        let screen = Self { socket, home };
         screen.tmux(&[
             "new-session",
             "-d",
@@ -242,6 +244,18 @@ impl Screen {
     /// alternate screen is gone, so the chat's status line is too.
     pub async fn wait_exit(&self) {
         self.wait_gone("F1 help").await;
+    }
+
+    /// Sends a signal ("TERM", "HUP") to the binary.
+    pub fn signal(&self, name: &str) {
+        let pid_file = self.home.path().join("pid");
+        let pid = std::fs::read_to_string(&pid_file).expect("the binary's pid");
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(pid.trim())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{name} {pid} failed");
     }
 }
 
