@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use chat_tui::app::Exit;
 use chat_tui::cli::Cli;
 use chat_tui::config::{Dirs, FileConfig, Settings};
 use chat_tui::{headless, tui};
@@ -66,7 +67,9 @@ fn run_interactive(cli: &Cli) -> ExitCode {
     // The terminal's input reader may be blocked in a thread of its own.
     runtime.shutdown_background();
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        // Nothing to print: the screen said why before the user quit.
+        Ok(Exit::NeverConnected) => ExitCode::FAILURE,
         Err(err) => {
             eprintln!("chat-tui: {err:#}");
             ExitCode::FAILURE

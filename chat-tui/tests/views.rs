@@ -6,7 +6,7 @@
 use chat_proto::{
     Member, Message, MessageId, Page, ResumePoint, RoomName, RoomSummary, Session, Target, UserName,
 };
-use chat_tui::app::{Action, App, Keymap, Reply, Settings, Start};
+use chat_tui::app::{Action, App, Failure, Keymap, Reply, Settings, Start};
 use chat_tui::client::{ClientEvent, Fingerprint};
 use chat_tui::text::clock::Clock;
 use chat_tui::theme::Theme;
@@ -196,6 +196,26 @@ fn the_rooms_pane_marks_unread_and_mentions() {
 }
 
 #[test]
+fn the_tab_row_names_each_conversation_once_and_marks_the_current() {
+    let mut app = chat(100, 20);
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('3'),
+        KeyModifiers::ALT,
+    )));
+    let terminal = draw(&app, 100, 20);
+    let screen = text(terminal.backend().buffer());
+    let top = screen.lines().next().unwrap();
+    assert_eq!(top, " #general │ #rust (1) │ @carol │");
+    let at = top.find("@carol").unwrap() as u16;
+    let cell = &terminal.backend().buffer()[(at, 0)];
+    assert_eq!(cell.fg, app.settings.theme.accent);
+    assert_ne!(
+        terminal.backend().buffer()[(2, 0)].fg,
+        app.settings.theme.accent
+    );
+}
+
+#[test]
 fn the_member_pane_lists_online_people_first() {
     let app = chat(100, 20);
     let screen = text(draw(&app, 100, 20).backend().buffer());
@@ -281,6 +301,49 @@ fn the_help_overlay() {
     let mut app = chat(100, 30);
     app.update(key(KeyCode::F(1)));
     insta::assert_snapshot!(text(draw(&app, 100, 30).backend().buffer()));
+}
+
+#[test]
+fn the_help_scrolls_on_a_small_terminal_and_says_when_more_is_below() {
+    let mut app = chat(80, 24);
+    app.update(key(KeyCode::F(1)));
+    let screen = text(draw(&app, 80, 24).backend().buffer());
+    assert!(screen.contains("↓ more below"), "{screen}");
+    assert!(!screen.contains("//text"), "{screen}");
+
+    for _ in 0..3 {
+        app.update(key(KeyCode::PageDown));
+    }
+    let screen = text(draw(&app, 80, 24).backend().buffer());
+    assert!(
+        screen.contains("//text") && screen.contains("send text that starts with a slash"),
+        "{screen}"
+    );
+    assert!(!screen.contains("more below"), "{screen}");
+
+    app.update(key(KeyCode::Up));
+    let screen = text(draw(&app, 80, 24).backend().buffer());
+    assert!(!screen.contains("//text"), "Up scrolls back: {screen}");
+}
+
+#[test]
+fn the_help_wraps_rather_than_cuts_on_a_narrow_terminal() {
+    let mut app = chat(70, 20);
+    app.update(key(KeyCode::F(1)));
+    let screen = text(draw(&app, 70, 20).backend().buffer());
+    let rows: Vec<&str> = screen.lines().collect();
+    // Every row of the box ends with its right border: no text runs into it.
+    let inside = rows
+        .iter()
+        .filter(|r| r.contains("│ Ctrl") || r.contains("│ Tab"));
+    for row in inside {
+        assert!(row.ends_with('│'), "{row}");
+    }
+    assert!(
+        screen.contains("complete a name, #room, /command or"),
+        "{screen}"
+    );
+    assert!(screen.contains(":emoji:"), "{screen}");
 }
 
 #[test]
@@ -383,6 +446,39 @@ fn the_status_line_shows_reconnecting() {
         "{status}"
     );
     assert!(status.ends_with("F1 help"), "{status}");
+}
+
+#[test]
+fn a_long_notice_is_cut_short_before_the_help_hint() {
+    let mut app = chat(120, 20);
+    app.update(Action::Reply(Reply::Joined {
+        room: room("general"),
+        result: Err(Failure::new("internal", "the server says ".repeat(10))),
+    }));
+    let screen = text(draw(&app, 120, 20).backend().buffer());
+    let status = screen.lines().nth(18).unwrap();
+    assert!(status.ends_with("… F1 help"), "{status}");
+}
+
+#[test]
+fn the_status_line_has_no_bar_with_nothing_after_it() {
+    let mut app = chat(100, 20);
+    app.update(Action::Client(ClientEvent::Disconnected {
+        reason: "\u{1b}[2J".into(),
+    }));
+    type_text(&mut app, "/jion");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Esc));
+    let screen = text(draw(&app, 100, 20).backend().buffer());
+    let status = screen.lines().nth(18).unwrap();
+    assert!(
+        !status.contains("│ │") && !status.trim_end_matches("F1 help").trim_end().ends_with('│'),
+        "{status}"
+    );
+    assert!(
+        status.contains("[reconnecting…; messages wait]"),
+        "{status}"
+    );
 }
 
 #[test]

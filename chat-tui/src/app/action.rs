@@ -26,8 +26,9 @@ pub enum Action {
         width: u16,
         height: u16,
     },
-    /// The wall clock, in Unix milliseconds, for what the app dates itself (joins, parts);
-    /// the runtime sends it before each batch of actions.
+    /// The wall clock, in Unix milliseconds, for what the app dates itself (joins, parts)
+    /// and for the notices it lets expire; the runtime sends it before each batch of
+    /// actions, and every second while a notice is up.
     Now(i64),
     /// Logged in and caught up.
     Connected(Session),

@@ -10,6 +10,9 @@ use crate::client::ClientEvent;
 use crate::commands::Command;
 use crate::sanitize;
 
+/// The server's code for a user name it does not know.
+const UNKNOWN_USER: &str = "unknown_user";
+
 impl App {
     pub(super) fn on_connected(&mut self, session: &Session) -> Vec<Effect> {
         self.me = Some(session.user.clone());
@@ -147,8 +150,9 @@ impl App {
                         1 => "only you".to_owned(),
                         n => format!("{n} members"),
                     };
-                    self.info(format!("joined {} ({members})", summary.name));
-                    let index = self.open(Target::Room(summary.name));
+                    let target = Target::Room(summary.name.clone());
+                    self.info_about(&target, format!("joined {} ({members})", summary.name));
+                    let index = self.open(target);
                     return self.show(index);
                 }
                 Err(failure) => self.error(format!("cannot join {room}: {}", failure.message)),
@@ -183,14 +187,49 @@ impl App {
     }
 
     fn on_sent(&mut self, to: &Target, local: u64, failure: Option<super::Failure>) {
+        let mut unsent = None;
         if let Some(index) = self.position(to) {
-            self.conversations[index]
-                .pending
-                .retain(|p| p.local != local);
+            let pending = &mut self.conversations[index].pending;
+            if let Some(at) = pending.iter().position(|p| p.local == local) {
+                unsent = Some(pending.remove(at).text);
+            }
         }
         if let Some(failure) = failure {
-            self.error(format!("not sent to {to}: {}", failure.message));
+            if let Some(text) = unsent {
+                self.keep_unsent(&text);
+            }
+            self.error_about(to, format!("not sent to {to}: {}", failure.message));
         }
+    }
+
+    /// Puts text that could not be sent back on the input line, unless something else is
+    /// being typed there, so that it need not be typed again.
+    fn keep_unsent(&mut self, text: &str) {
+        if self.input.is_empty() {
+            self.input.insert(text);
+        }
+    }
+
+    /// The server knows no user of a DM just opened (a typo in `/query @name`): its tab
+    /// goes, the reader is back where they were, and what was typed there is kept.
+    fn forget_unknown_user(&mut self, target: &Target, failure: &super::Failure) -> Vec<Effect> {
+        let back = self.previous.clone();
+        if let Some(index) = self.position(target) {
+            let unsent: Vec<String> = self.conversations[index]
+                .pending
+                .iter()
+                .map(|p| p.text.clone())
+                .collect();
+            if !unsent.is_empty() {
+                self.keep_unsent(&unsent.join(" "));
+            }
+        }
+        let mut effects = self.close(target);
+        if let Some(index) = back.and_then(|back| self.position(&back)) {
+            effects.extend(self.show(index));
+        }
+        self.error(format!("{target}: {}", failure.message));
+        effects
     }
 
     /// A page of history for one end of a conversation, taken only if that end still waits
@@ -223,8 +262,11 @@ impl App {
                     Side::Newer => chat.append_newer(lines, page.complete),
                 }
             }
+            Err(failure) if failure.code == UNKNOWN_USER && matches!(target, Target::User(_)) => {
+                return self.forget_unknown_user(target, &failure);
+            }
             Err(failure) => {
-                self.error(format!("history of {target}: {}", failure.message));
+                self.error_about(target, format!("history of {target}: {}", failure.message));
                 return Vec::new();
             }
         }
@@ -309,8 +351,21 @@ impl App {
         if index >= self.conversations.len() {
             return Vec::new();
         }
+        let target = &self.conversations[index].target;
+        if let Some(shown) = self.current().map(|c| &c.target)
+            && shown != target
+        {
+            self.previous = Some(shown.clone());
+        }
         self.current = index;
         self.completion = None;
+        if self
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.about.as_ref().is_some_and(|about| about != target))
+        {
+            self.notice = None;
+        }
         let chat = &mut self.conversations[index];
         chat.mark_read();
         let mut effects = self.fetches();

@@ -45,7 +45,7 @@ impl App {
                 Vec::new()
             }
             Intent::Help => {
-                self.overlay = Some(Overlay::Help);
+                self.overlay = Some(Overlay::Help { top: 0 });
                 Vec::new()
             }
             Intent::Redraw => vec![Effect::Redraw],
@@ -111,6 +111,12 @@ impl App {
     }
 
     fn on_overlay_intent(&mut self, intent: Intent) -> Vec<Effect> {
+        if let Some(Overlay::Help { top }) = self.overlay
+            && let Some(top) = self.help_scrolled(top, intent)
+        {
+            self.overlay = Some(Overlay::Help { top });
+            return Vec::new();
+        }
         match (&mut self.overlay, intent) {
             (_, Intent::Quit) => self.quit = true,
             (Some(Overlay::List(list)), Intent::Up) => {
@@ -133,6 +139,19 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Where the help starts after a scrolling key; `None` for other keys.
+    fn help_scrolled(&self, top: usize, intent: Intent) -> Option<usize> {
+        let page = usize::from(self.size.1.saturating_sub(3)).max(1);
+        let top = match intent {
+            Intent::Up => top.saturating_sub(1),
+            Intent::Down => top + 1,
+            Intent::PageUp => top.saturating_sub(page),
+            Intent::PageDown => top + page,
+            _ => return None,
+        };
+        Some(top.min(self.help_last_top()))
     }
 
     /// Enter in a focused pane: open the conversation, or a DM with the member.

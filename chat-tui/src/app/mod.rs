@@ -8,6 +8,7 @@
 //! - `action`: actions, effects and replies.
 //! - `entry`, `conversation`, `scroll`: a conversation's scrollback and the reader's place.
 //! - `input`, `complete`: the input line and its tab completion.
+//! - `help`: the help box's text, wrapped to the terminal.
 //! - `keys`: key bindings and what a key means.
 //! - `login`: the login form and the certificate question.
 //! - `chat`: events from the client and replies from the server.
@@ -19,6 +20,7 @@ mod chat;
 mod complete;
 mod conversation;
 mod entry;
+mod help;
 mod input;
 mod intents;
 mod keys;
@@ -34,6 +36,7 @@ pub use action::{Action, Effect, Failure, Login, Reply};
 pub use complete::Completion;
 pub use conversation::{Conversation, Fetching, PREFETCH, Pending, Side};
 pub use entry::{Entry, EntryRows, Line, NICK_WIDTH, PREFIX_WIDTH, text_width};
+pub use help::HelpText;
 pub use input::Input;
 pub use keys::{BadKey, Edit, Intent, KeySpec, Keymap};
 pub use login::{Field, LoginForm};
@@ -111,17 +114,53 @@ pub enum Link {
     Offline(String),
 }
 
-/// A line of news for the status bar, until the next one or Esc.
+/// How long an informational notice stays on the status line.
+pub const INFO_LASTS_MS: i64 = 5_000;
+
+/// How long an error stays: longer than news, so that it is read, but not for good.
+pub const ERROR_LASTS_MS: i64 = 10_000;
+
+/// A line of news for the status bar, until the next one, Esc, or its time is up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub text: String,
     pub error: bool,
+    /// When it was given, Unix milliseconds (the app's clock, [`Action::Now`]).
+    pub at_ms: i64,
+    /// The conversation it is about, if any: leaving that conversation clears it, so that
+    /// news of one conversation is not read as news of the next.
+    pub about: Option<Target>,
+}
+
+impl Notice {
+    /// Whether the notice has been up long enough at `now_ms`.
+    pub fn expired(&self, now_ms: i64) -> bool {
+        let lasts = if self.error {
+            ERROR_LASTS_MS
+        } else {
+            INFO_LASTS_MS
+        };
+        now_ms - self.at_ms >= lasts
+    }
+}
+
+/// How the client ended, for the process's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit, or the terminal went away.
+    Quit,
+    /// The client never got in: the user refused the server's certificate, the
+    /// certificate had changed, or logging in failed and the user gave up.
+    NeverConnected,
 }
 
 /// A box over the chat screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
-    Help,
+    /// The help, scrolled so that row `top` is the first shown.
+    Help {
+        top: usize,
+    },
     List(ListOverlay),
 }
 
@@ -150,6 +189,9 @@ pub struct App {
     /// Rooms first, then DMs, each in the order opened.
     pub conversations: Vec<Conversation>,
     pub current: usize,
+    /// The conversation shown before the current one, to go back to when the current one
+    /// turns out not to exist.
+    pub previous: Option<Target>,
     /// Members of each room whose list has been fetched.
     pub members: HashMap<RoomName, Vec<Member>>,
     pub focus: Focus,
@@ -164,7 +206,7 @@ pub struct App {
     pub server_rooms: Vec<RoomSummary>,
     /// The terminal's size, for paging by the message view's height.
     pub size: (u16, u16),
-    /// The time of the latest [`Action::Now`], Unix milliseconds.
+    /// The time of the latest [`Action::Now`], Unix milliseconds; notices expire by it.
     pub now_ms: i64,
     pub quit: bool,
     /// The last number given to a pending message or a page request; each is used once, so
@@ -189,6 +231,7 @@ impl App {
             me: None,
             conversations: Vec::new(),
             current: 0,
+            previous: None,
             members: HashMap::new(),
             focus: Focus::Input,
             selected: 0,
@@ -215,6 +258,9 @@ impl App {
             }
             Action::Now(now_ms) => {
                 self.now_ms = now_ms;
+                if self.notice.as_ref().is_some_and(|n| n.expired(now_ms)) {
+                    self.notice = None;
+                }
                 Vec::new()
             }
             Action::Key(key) => self.on_key(&key),
@@ -235,6 +281,20 @@ impl App {
             Action::Client(event) => self.on_client_event(event),
             Action::ClientStopped => self.on_client_stopped(),
             Action::Reply(reply) => self.on_reply(reply),
+        }
+    }
+
+    /// How the client ends if it ends now.
+    pub fn exit(&self) -> Exit {
+        let refused = match &self.phase {
+            Phase::Refused(_) => true,
+            Phase::Login(form) => form.error.is_some(),
+            _ => false,
+        };
+        if self.me.is_none() && refused {
+            Exit::NeverConnected
+        } else {
+            Exit::Quit
         }
     }
 
@@ -270,17 +330,36 @@ impl App {
         )
     }
 
+    /// The first help row shown when the help is scrolled to its end at the current size.
+    fn help_last_top(&self) -> usize {
+        let help = HelpText::new(&self.settings.keys, self.size.0);
+        help.last_top(usize::from(self.size.1.saturating_sub(2)))
+    }
+
     fn info(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
-            text: text.into(),
-            error: false,
-        });
+        self.tell(text.into(), false, None);
     }
 
     fn error(&mut self, text: impl Into<String>) {
+        self.tell(text.into(), true, None);
+    }
+
+    /// News about one conversation, cleared when the reader leaves it.
+    fn info_about(&mut self, target: &Target, text: impl Into<String>) {
+        self.tell(text.into(), false, Some(target.clone()));
+    }
+
+    /// An error about one conversation, cleared when the reader leaves it.
+    fn error_about(&mut self, target: &Target, text: impl Into<String>) {
+        self.tell(text.into(), true, Some(target.clone()));
+    }
+
+    fn tell(&mut self, text: String, error: bool, about: Option<Target>) {
         self.notice = Some(Notice {
-            text: text.into(),
-            error: true,
+            text,
+            error,
+            at_ms: self.now_ms,
+            about,
         });
     }
 

@@ -8,13 +8,19 @@ use crate::commands::{self, ACTION_PREFIX, Command, ParseError};
 use crate::emoji;
 
 impl App {
-    /// Enter on the input line: a command, or text for the current conversation.
+    /// Enter on the input line: a command, or text for the current conversation. A line
+    /// that does not parse stays, with the reason on the status line, to be corrected.
     pub(super) fn submit(&mut self) -> Vec<Effect> {
-        let line = self.input.take();
         self.completion = None;
-        match commands::parse(&line) {
-            Ok(command) => self.run(command),
-            Err(ParseError::Empty) => Vec::new(),
+        match commands::parse(self.input.text()) {
+            Ok(command) => {
+                self.input.take();
+                self.run(command)
+            }
+            Err(ParseError::Empty) => {
+                self.input.take();
+                Vec::new()
+            }
             Err(err @ ParseError::UnknownCommand { .. }) => {
                 self.error(format!("{err} (/help lists the commands)"));
                 Vec::new()
@@ -50,7 +56,7 @@ impl App {
                 None => self.nowhere("/who #room: there is no current room"),
             },
             Command::Help => {
-                self.overlay = Some(Overlay::Help);
+                self.overlay = Some(Overlay::Help { top: 0 });
                 Vec::new()
             }
             Command::Quit => {
@@ -125,7 +131,8 @@ impl App {
         let index = self.open(target);
         let mut effects = self.show(index);
         if self.conversations[index].complete {
-            self.info("this is the beginning of the conversation");
+            let target = self.conversations[index].target.clone();
+            self.info_about(&target, "this is the beginning of the conversation");
         } else if self.conversations[index].fetching.older.is_none() {
             let request = self.next_number();
             let chat = &mut self.conversations[index];

@@ -356,6 +356,112 @@ fn unknown_commands_get_a_hint() {
 }
 
 #[test]
+fn a_mistyped_command_stays_in_the_input_line_to_be_corrected() {
+    let mut app = connected();
+    enter_line(&mut app, "/jion #x");
+    assert_eq!(app.input.text(), "/jion #x");
+    assert!(app.notice.as_ref().is_some_and(|n| n.error));
+
+    // Corrected in place, it is accepted and the line is cleared.
+    for _ in 0.."jion #x".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    assert_eq!(enter_line(&mut app, "join #x"), [Effect::Join(room("x"))]);
+    assert!(app.input.is_empty());
+}
+
+#[test]
+fn notices_expire_and_errors_stay_longer() {
+    const T: i64 = 1_764_718_200_000;
+    let mut app = connected();
+    app.update(Action::Now(T));
+    enter_line(&mut app, "/join #zoo");
+    app.update(Action::Now(T + INFO_LASTS_MS - 1));
+    assert!(app.notice.is_some(), "news stays a few seconds");
+    app.update(Action::Now(T + INFO_LASTS_MS));
+    assert_eq!(app.notice, None, "news goes by itself");
+
+    enter_line(&mut app, "/jion #x");
+    app.update(Action::Now(T + ERROR_LASTS_MS - 1));
+    assert!(app.notice.is_some(), "an error outlasts news");
+    app.update(Action::Now(T + INFO_LASTS_MS + ERROR_LASTS_MS));
+    assert_eq!(app.notice, None, "an error goes too");
+}
+
+#[test]
+fn news_of_a_conversation_is_cleared_on_leaving_it() {
+    let mut app = connected();
+    let carol = Target::User(user("carol"));
+    app.update(with(KeyCode::Char('3'), KeyModifiers::ALT));
+    app.update(Action::Reply(Reply::Older {
+        target: carol.clone(),
+        request: awaited(&app, &carol).unwrap(),
+        result: Err(Failure::new("internal", "server error")),
+    }));
+    assert!(app.notice.is_some());
+    app.update(with(KeyCode::Char('1'), KeyModifiers::ALT));
+    assert_eq!(app.notice, None, "the error about @carol went with her tab");
+
+    // News about nothing in particular stays across tabs.
+    enter_line(&mut app, "/join #zoo");
+    app.update(with(KeyCode::Char('2'), KeyModifiers::ALT));
+    assert!(app.notice.is_some());
+}
+
+#[test]
+fn a_dm_with_a_user_who_does_not_exist_closes_and_keeps_what_was_typed() {
+    let mut app = connected();
+    app.update(with(KeyCode::Char('2'), KeyModifiers::ALT));
+    enter_line(&mut app, "/query @carl");
+    let carl = Target::User(user("carl"));
+    assert_eq!(app.current().unwrap().target, carl);
+    let request = awaited(&app, &carl).unwrap();
+    let sent = enter_line(&mut app, "hi carl");
+    let Some(Effect::Send { local, .. }) = sent.last() else {
+        panic!("{sent:?}")
+    };
+    let no_such_user = || Failure::new("unknown_user", "no such user");
+
+    app.update(Action::Reply(Reply::Older {
+        target: carl.clone(),
+        request,
+        result: Err(no_such_user()),
+    }));
+    assert!(app.position(&carl).is_none(), "no tab for nobody");
+    assert_eq!(
+        app.current().unwrap().target,
+        rust(),
+        "back where the user was"
+    );
+    assert_eq!(app.input.text(), "hi carl");
+    let notice = app.notice.clone().unwrap();
+    assert!(notice.text.contains("no such user"), "{notice:?}");
+
+    // The send's own failure, later, does not type the text twice.
+    app.update(Action::Reply(Reply::Sent {
+        to: carl,
+        local: *local,
+        result: Err(no_such_user()),
+    }));
+    assert_eq!(app.input.text(), "hi carl");
+}
+
+#[test]
+fn a_message_that_could_not_be_sent_comes_back_to_the_input_line() {
+    let mut app = connected();
+    let sent = enter_line(&mut app, "hello");
+    let Some(Effect::Send { local, .. }) = sent.last() else {
+        panic!("{sent:?}")
+    };
+    app.update(Action::Reply(Reply::Sent {
+        to: general(),
+        local: *local,
+        result: Err(Failure::new("not_connected", "not connected")),
+    }));
+    assert_eq!(app.input.text(), "hello");
+}
+
+#[test]
 fn joining_asks_the_server_and_opens_the_room_when_it_answers() {
     let mut app = connected();
     assert_eq!(
@@ -472,11 +578,11 @@ fn the_rooms_pane_takes_the_focus_and_opens_a_room() {
 fn help_opens_and_closes() {
     let mut app = connected();
     app.update(key(KeyCode::F(1)));
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.overlay, Some(Overlay::Help { top: 0 }));
     app.update(key(KeyCode::Esc));
     assert_eq!(app.overlay, None);
     enter_line(&mut app, "/help");
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert_eq!(app.overlay, Some(Overlay::Help { top: 0 }));
 }
 
 #[test]
@@ -727,6 +833,43 @@ fn refusing_a_new_certificate_says_what_the_server_saw() {
         text.contains("TLS handshake") && text.contains("no credentials"),
         "{text}"
     );
+}
+
+#[test]
+fn a_client_that_never_got_in_ends_as_a_failure() {
+    let connecting = || {
+        App::new(
+            settings(),
+            Start::Connect(Login {
+                user: user("alice"),
+                password: "pw".into(),
+                register: false,
+            }),
+        )
+        .0
+    };
+    let mut refused = connecting();
+    refused.update(Action::TrustUnknown {
+        server: "chat.test:7878".into(),
+        fingerprint: crate::client::Fingerprint::of(b"cert"),
+    });
+    enter_line(&mut refused, "no");
+    refused.update(key(KeyCode::Char('q')));
+    assert!(refused.quit);
+    assert_eq!(refused.exit(), Exit::NeverConnected);
+
+    let mut failed = connecting();
+    failed.update(Action::ConnectFailed(Failure::new("bad_password", "wrong")));
+    failed.update(key(KeyCode::Esc));
+    assert!(failed.quit);
+    assert_eq!(failed.exit(), Exit::NeverConnected);
+
+    let mut app = connected();
+    app.update(with(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(app.exit(), Exit::Quit);
+    let mut app = connected();
+    enter_line(&mut app, "/quit");
+    assert_eq!(app.exit(), Exit::Quit);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! and connecting runs in a task of its own, so a frame is never held up by a slow server.
 
 use std::io;
+use std::time::Duration;
 
 use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use futures::{Stream, StreamExt};
@@ -29,6 +30,10 @@ const EFFECT_QUEUE: usize = 256;
 /// Actions applied before a frame is drawn, so that a burst of events (a catch-up after a
 /// reconnect) costs a few frames rather than one each.
 const BATCH: usize = 512;
+
+/// How often the clock is sent to the app while a notice is up, so that it expires on time
+/// when nothing else happens.
+const TICK: Duration = Duration::from_secs(1);
 
 /// A live connection and the worker that serves it.
 struct Connection {
@@ -75,6 +80,11 @@ where
         }
     }
 
+    /// The app's state, as the loop left it.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
     /// Runs until the app quits or the terminal's input ends; `effects` are the app's first.
     pub async fn run<S>(&mut self, mut input: S, effects: Vec<Effect>) -> anyhow::Result<()>
     where
@@ -86,9 +96,11 @@ where
             height: size.height,
         });
         self.execute(effects)?;
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while !self.app.quit {
             self.terminal.draw(|frame| ui::draw(frame, &self.app))?;
-            let Some(action) = self.next(&mut input).await? else {
+            let Some(action) = self.next(&mut input, &mut tick).await? else {
                 break;
             };
             self.apply(Action::Now(unix_ms()));
@@ -107,7 +119,11 @@ where
     }
 
     /// Waits for the next action; `None` when the terminal's input has ended.
-    async fn next<S>(&mut self, input: &mut S) -> io::Result<Option<Action>>
+    async fn next<S>(
+        &mut self,
+        input: &mut S,
+        tick: &mut tokio::time::Interval,
+    ) -> io::Result<Option<Action>>
     where
         S: Stream<Item = io::Result<Event>> + Unpin,
     {
@@ -121,6 +137,7 @@ where
                 event = recv_or_wait(events) => Some(self.on_client_event(event)),
                 Some(action) = self.replies_rx.recv() => Some(action),
                 Some(outcome) = self.outcome_rx.recv() => Some(self.on_outcome(outcome)),
+                _ = tick.tick(), if self.app.notice.is_some() => Some(Action::Now(unix_ms())),
             };
             if action.is_some() {
                 return Ok(action);

@@ -18,14 +18,14 @@ use std::pin::Pin;
 
 use futures::StreamExt;
 
-use crate::app::{self, App, Login, Start};
+use crate::app::{self, App, Exit, Login, Start};
 use crate::config::Settings;
 use crate::text::clock::Clock;
 
 pub use event_loop::EventLoop;
 
-/// Runs the interactive client until the user quits.
-pub async fn run(settings: Settings, password: Option<String>) -> anyhow::Result<()> {
+/// Runs the interactive client until the user quits; says how it ended.
+pub async fn run(settings: Settings, password: Option<String>) -> anyhow::Result<Exit> {
     let start = match (&settings.user, password) {
         (Some(user), Some(password)) => Start::Connect(Login {
             user: user.clone(),
@@ -52,7 +52,8 @@ pub async fn run(settings: Settings, password: Option<String>) -> anyhow::Result
     // the guard gives the terminal back.
     let events = crossterm::event::EventStream::new().take_until(ended);
     let mut event_loop = EventLoop::new(terminal, app, settings.server, settings.trust);
-    event_loop.run(events, effects).await
+    event_loop.run(events, effects).await?;
+    Ok(event_loop.app().exit())
 }
 
 /// Resolves when the process is asked to end (SIGTERM) or its terminal hangs up (SIGHUP).

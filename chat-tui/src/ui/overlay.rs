@@ -7,12 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::centred;
-use crate::app::{App, KeySpec, ListOverlay, Overlay};
-use crate::commands::HELP;
+use crate::app::{App, HelpText, ListOverlay, Overlay};
 
 pub fn render(app: &App, overlay: &Overlay, area: Rect, buf: &mut Buffer) {
     match overlay {
-        Overlay::Help => help(app, area, buf),
+        Overlay::Help { top } => help(app, *top, area, buf),
         Overlay::List(list) => pick_list(app, list, area, buf),
     }
 }
@@ -27,74 +26,23 @@ fn boxed(title: &str, width: u16, height: u16, area: Rect, buf: &mut Buffer) -> 
     inner
 }
 
-fn keys(specs: &[KeySpec]) -> String {
-    specs
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Every key, as bound now, and every command.
-fn help_lines(app: &App) -> Vec<(String, String)> {
-    let map = &app.settings.keys;
-    let jump = KeySpec {
-        code: crossterm::event::KeyCode::Char('1'),
-        modifiers: map.jump,
-    };
-    let mut lines: Vec<(String, String)> = [
-        (keys(&map.next), "next conversation"),
-        (keys(&map.previous), "previous conversation"),
-        (format!("{jump}..9"), "jump to conversation by number"),
-        ("Tab".into(), "complete a name, #room, /command or :emoji:"),
-        ("Tab on an empty line".into(), "next conversation"),
-        (
-            "PageUp, PageDown, wheel".into(),
-            "scroll; older history loads itself",
-        ),
-        ("Ctrl+End".into(), "back to the newest message"),
-        (keys(&map.focus_rooms), "rooms pane: Up/Down, Enter opens"),
-        (keys(&map.focus_members), "members pane: Enter opens a DM"),
-        ("Up, Down".into(), "input history"),
-        ("Ctrl+A/E/W/U/K, Home/End".into(), "edit the input line"),
-        ("Esc".into(), "close this box, leave a pane, clear a notice"),
-        (keys(&map.help), "this help"),
-        ("Ctrl+L".into(), "redraw the screen"),
-        ("Ctrl+C".into(), "quit"),
-    ]
-    .into_iter()
-    .map(|(k, what)| (k, what.to_owned()))
-    .collect();
-    lines.push((String::new(), String::new()));
-    lines.extend(
-        HELP.iter()
-            .map(|(usage, what)| ((*usage).to_owned(), (*what).to_owned())),
-    );
-    lines
-}
-
-fn help(app: &App, area: Rect, buf: &mut Buffer) {
-    let lines = help_lines(app);
-    let key_width = lines
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0)
-        + 1;
-    let what_width = lines
-        .iter()
-        .map(|(_, w)| w.chars().count())
-        .max()
-        .unwrap_or(0);
-    let width = (key_width + what_width + 4) as u16;
-    let inner = boxed(
-        "Help — Esc closes",
-        width,
-        lines.len() as u16 + 2,
-        area,
-        buf,
-    );
-    for (y, (key, what)) in (inner.y..inner.bottom()).zip(lines.iter()) {
+/// The help, scrolled to `top`, wrapped to the screen, with a mark when more is below.
+fn help(app: &App, top: usize, area: Rect, buf: &mut Buffer) {
+    let help = HelpText::new(&app.settings.keys, area.width);
+    let outer = centred(area, help.width, help.rows.len() as u16 + 2);
+    let visible = usize::from(outer.height.saturating_sub(2));
+    let top = top.min(help.last_top(visible));
+    let mut block = Block::bordered().title(Line::from(" Help — Esc closes ").bold());
+    if top + visible < help.rows.len() {
+        block = block.title_bottom(Line::from(" ↓ more below: Down, PageDown ").bold());
+    } else if top > 0 {
+        block = block.title_bottom(Line::from(" ↑ more above: Up, PageUp ").bold());
+    }
+    Clear.render(outer, buf);
+    let inner = block.inner(outer);
+    block.render(outer, buf);
+    let key_width = help.key_width;
+    for (y, (key, what)) in (inner.y..inner.bottom()).zip(help.rows.iter().skip(top)) {
         let line = Line::from(vec![
             Span::styled(
                 format!(" {key:<key_width$}"),

@@ -12,34 +12,10 @@ use crate::text::wrap::width;
 
 pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, Style::new().reversed());
-    let (state, state_style) = match &app.link {
-        Link::Connecting => ("connecting…".to_owned(), Style::new().yellow()),
-        Link::Online => ("online".to_owned(), Style::new().green()),
-        Link::Reconnecting(reason) => (
-            format!("reconnecting… ({reason}); messages wait"),
-            Style::new().yellow(),
-        ),
-        Link::Offline(reason) => (format!("offline: {reason}"), Style::new().red()),
-    };
-    let me = app.me.as_ref().map_or(String::new(), ToString::to_string);
-    let mut spans = vec![
-        Span::styled(format!(" [{state}]"), state_style.bold().reversed()),
-        Span::from(format!(" {me}@{} ", app.settings.server)).reversed(),
-    ];
-    if app.current().is_some_and(|c| !c.scroll.at_bottom()) {
-        spans.push(Span::from("│ scrolled back: Ctrl+End returns ").reversed());
-    }
-    if let Some(notice) = &app.notice {
-        let style = if notice.error {
-            Style::new().red().bold()
-        } else {
-            Style::new()
-        };
-        let text = sanitize::one_line(&notice.text);
-        spans.push(Span::styled(format!("│ {text} "), style.reversed()));
-    }
     let hint = " F1 help ";
     let room = area.width.saturating_sub(hint.len() as u16);
+    // The hint's own leading space always parts it from the news.
+    let spans = fit(status_parts(app), usize::from(room));
     buf.set_line(area.x, area.y, &Line::from(spans), room);
     let hint_style = Style::new().reversed().bold();
     buf.set_stringn(
@@ -49,6 +25,77 @@ pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
         usize::from(area.width - room),
         hint_style,
     );
+}
+
+/// The status line's parts, left to right, empty ones left out, with a bar between two.
+fn status_parts(app: &App) -> Vec<Span<'static>> {
+    let (state, state_style) = match &app.link {
+        Link::Connecting => ("connecting…".to_owned(), Style::new().yellow()),
+        Link::Online => ("online".to_owned(), Style::new().green()),
+        Link::Reconnecting(reason) if reason.trim().is_empty() => (
+            "reconnecting…; messages wait".to_owned(),
+            Style::new().yellow(),
+        ),
+        Link::Reconnecting(reason) => (
+            format!("reconnecting… ({reason}); messages wait"),
+            Style::new().yellow(),
+        ),
+        Link::Offline(reason) => (format!("offline: {reason}"), Style::new().red()),
+    };
+    let me = app.me.as_ref().map_or(String::new(), ToString::to_string);
+    let mut parts = vec![(format!("{me}@{}", app.settings.server), Style::new())];
+    if app.current().is_some_and(|c| !c.scroll.at_bottom()) {
+        parts.push(("scrolled back: Ctrl+End returns".to_owned(), Style::new()));
+    }
+    if let Some(notice) = &app.notice {
+        let style = if notice.error {
+            Style::new().red().bold()
+        } else {
+            Style::new()
+        };
+        parts.push((sanitize::one_line(&notice.text).trim().to_owned(), style));
+    }
+    let mut spans = vec![Span::styled(
+        format!(" [{state}]"),
+        state_style.bold().reversed(),
+    )];
+    for (index, (text, style)) in parts.into_iter().filter(|(t, _)| !t.is_empty()).enumerate() {
+        let sep = if index == 0 { " " } else { " │ " };
+        spans.push(Span::styled(format!("{sep}{text}"), style.reversed()));
+    }
+    spans
+}
+
+/// The spans cut to `room` columns, the cut marked with `…`.
+fn fit(spans: Vec<Span<'static>>, room: usize) -> Vec<Span<'static>> {
+    let total: usize = spans.iter().map(|s| width(&s.content)).sum();
+    if total <= room {
+        return spans;
+    }
+    let mut fitted = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let span_width = width(&span.content);
+        // The ellipsis needs a column of its own.
+        if used + span_width < room {
+            used += span_width;
+            fitted.push(span);
+            continue;
+        }
+        let mut cut = String::new();
+        for grapheme in span.content.graphemes(true) {
+            if used + width(&cut) + width(grapheme) + 1 > room {
+                break;
+            }
+            cut.push_str(grapheme);
+        }
+        if room > used {
+            cut.push('…');
+        }
+        fitted.push(Span::styled(cut, span.style));
+        break;
+    }
+    fitted
 }
 
 /// Columns of the input line kept for the text when the prompt is long.
