@@ -105,16 +105,28 @@ pub fn client_transport<T: AsyncRead + AsyncWrite>(io: T) -> ClientTransport<T> 
 /// Wraps the reading half of a server's connection, taking frames of up to
 /// `max_frame_len` bytes (never more than [`MAX_FRAME_LEN`]).
 pub fn server_reader<R: AsyncRead>(read: R, max_frame_len: usize) -> ServerReader<R> {
-    tokio_serde::Framed::new(
-        FramedRead::new(read, length_codec_up_to(max_frame_len)),
-        Format::from(options()),
-    )
+    let frames = FramedRead::with_capacity(read, length_codec_up_to(max_frame_len), READ_BUFFER);
+    tokio_serde::Framed::new(frames, Format::from(options()))
 }
 
 /// Wraps the writing half of a server's connection.
+///
+/// The buffer starts empty and grows with what is written, while frames still gather up
+/// to [`COALESCE_BYTES`] before a flush is forced, so many queued frames go out in one
+/// write.
 pub fn server_writer<W: AsyncWrite>(write: W) -> ServerWriter<W> {
-    FramedWrite::new(write, length_codec())
+    let mut frames = FramedWrite::with_capacity(write, length_codec(), 0);
+    frames.set_backpressure_boundary(COALESCE_BYTES);
+    frames
 }
+
+/// A server connection's first read buffer: requests are small, and the codec reserves
+/// room for a larger frame once its length is known. The framing's default of 8 KiB per
+/// connection would be most of an idle connection's cost.
+const READ_BUFFER: usize = 512;
+
+/// How many bytes of frames a server connection gathers before it must write them.
+pub const COALESCE_BYTES: usize = 16 * 1024;
 
 /// Encodes a frame body (without its length prefix).
 pub fn encode<T: Serialize>(value: &T) -> Result<Bytes, CodecError> {

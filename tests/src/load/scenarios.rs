@@ -326,27 +326,35 @@ async fn drain_replies(
 }
 
 /// K logged-in, idle connections: the server's memory per connection.
+///
+/// The baseline is taken after a first batch of connections, so that what a first login
+/// leaves behind (the password hash's buffer, the allocator's first arenas) does not count
+/// as the cost of the later ones.
 pub async fn idle(target: &LoadTarget, connections: usize) -> Result<Report, LoadError> {
     let name = user("idle", 0);
     let (first, token) = target
         .dialer
         .session(&name, Login::Register("load-password"))
         .await?;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let open = |count: usize| {
+        let (name, token) = (name.clone(), token.clone());
+        futures::stream::iter(0..count)
+            .map(move |_| {
+                let (name, token) = (name.clone(), token.clone());
+                async move {
+                    Ok::<_, LoadError>(target.dialer.session(&name, Login::Token(&token)).await?.0)
+                }
+            })
+            .buffer_unordered(64)
+            .try_collect::<Vec<Conn>>()
+    };
+    let warm = open(connections / 10 + 1).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let before = target.probe.rss_kib()?;
-    let conns: Vec<Conn> = futures::stream::iter(0..connections)
-        .map(|_| {
-            let (name, token) = (name.clone(), token.clone());
-            async move {
-                Ok::<_, LoadError>(target.dialer.session(&name, Login::Token(&token)).await?.0)
-            }
-        })
-        .buffer_unordered(64)
-        .try_collect()
-        .await?;
+    let conns = open(connections).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = target.probe.rss_kib()?;
-    drop((first, conns));
+    drop((first, warm, conns));
     Ok(Report::new("idle")
         .add("connections", connections)
         .add("server_rss_before_kib", before)
