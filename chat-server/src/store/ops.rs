@@ -238,12 +238,15 @@ impl Op for NewMessage {
             .ok_or(StoreError::NoSuchRoom)?;
         // The client id is stored as the same 64 bits, signed, as SQLite integers are.
         let client_id = self.client_id.0 as i64;
+        // Statements on this path are prepared once per connection and cached: preparing
+        // them for every message cost more than running them.
         let earlier = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, ts_ms, body FROM messages WHERE sender_id = ?1 AND client_id = ?2",
-                params![self.sender.0, client_id],
-                |row| Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?)),
-            )
+            )?
+            .query_row(params![self.sender.0, client_id], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
+            })
             .optional()?;
         if let Some((id, ts_ms, text)) = earlier {
             let message = self.message(MessageId(id as u64), ts_ms, text);
@@ -253,11 +256,17 @@ impl Op for NewMessage {
             });
         }
         let ts_ms = now_ms();
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO messages (conversation_id, sender_id, client_id, body, ts_ms)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![conversation.0, self.sender.0, client_id, self.text, ts_ms],
-        )?;
+        )?
+        .execute(params![
+            conversation.0,
+            self.sender.0,
+            client_id,
+            self.text,
+            ts_ms
+        ])?;
         let id = MessageId(conn.last_insert_rowid() as u64);
         Ok(Appended {
             message: self.message(id, ts_ms, self.text.clone()),
