@@ -47,7 +47,6 @@ impl From<StoreError> for ErrorReply {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NameTaken => ErrorCode::UsernameTaken.into(),
-            StoreError::NoSuchUser => ErrorCode::UnknownUser.into(),
             StoreError::NoSuchRoom => ErrorCode::NoSuchRoom.into(),
             StoreError::Closed => ErrorCode::ShuttingDown.into(),
             StoreError::Full => {

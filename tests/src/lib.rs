@@ -196,6 +196,54 @@ impl TestClient {
         messages
     }
 
+    /// Joins `room` (creating it) and returns it as a target.
+    pub async fn join_room(&self, room: &str) -> chat_proto::Target {
+        let room = chat_proto::RoomName::new(room).expect("valid room name");
+        self.client.join(room.clone()).await.expect("join");
+        chat_proto::Target::Room(room)
+    }
+
+    /// Sends `count` messages "`prefix` 0", "`prefix` 1", ... and returns their ids.
+    pub async fn send_numbered(
+        &self,
+        to: &chat_proto::Target,
+        prefix: &str,
+        count: usize,
+    ) -> Vec<chat_proto::MessageId> {
+        let mut ids = Vec::with_capacity(count);
+        for n in 0..count {
+            let (id, _) = self
+                .client
+                .send(to.clone(), format!("{prefix} {n}"))
+                .await
+                .expect("send");
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// Every message of a conversation, oldest first, fetched page by page.
+    pub async fn whole_history(&self, target: &chat_proto::Target) -> Vec<chat_proto::Message> {
+        let mut messages = Vec::new();
+        let mut before = None;
+        loop {
+            let page = self
+                .client
+                .history(target.clone(), before, chat_proto::MAX_PAGE)
+                .await
+                .expect("history");
+            assert!(
+                page.complete || !page.messages.is_empty(),
+                "an empty page that is not the last"
+            );
+            before = page.messages.first().map(|m| m.id);
+            messages.splice(0..0, page.messages);
+            if page.complete {
+                return messages;
+            }
+        }
+    }
+
     /// Asserts that no message arrives within a short while.
     pub async fn assert_no_message(&mut self, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;

@@ -25,15 +25,10 @@ async fn assert_closed(raw: &mut chat_tests::RawConnection) {
 async fn an_oversized_frame_closes_only_that_connection() {
     let server = TestServer::start().await;
     let alice = server.register("alice").await;
-    let room = RoomName::new("general").unwrap();
-    alice
-        .client
-        .request(Request::Join { room: room.clone() })
-        .await
-        .unwrap();
+    let general = alice.join_room("general").await;
     let (before, _) = alice
         .client
-        .send(Target::Room(room.clone()), "before".into())
+        .send(general.clone(), "before".into())
         .await
         .unwrap();
 
@@ -51,16 +46,16 @@ async fn an_oversized_frame_closes_only_that_connection() {
     // Everyone else carries on, and what was stored is still there.
     let (after, _) = alice
         .client
-        .send(Target::Room(room.clone()), "after".into())
+        .send(general.clone(), "after".into())
         .await
         .unwrap();
     assert!(after > before);
-    let page = alice
-        .client
-        .history(Target::Room(room), None, 10)
+    let texts: Vec<_> = alice
+        .whole_history(&general)
         .await
-        .unwrap();
-    let texts: Vec<_> = page.messages.iter().map(|m| m.text.as_str()).collect();
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
     assert_eq!(texts, ["before", "after"]);
 }
 

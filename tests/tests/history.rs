@@ -7,24 +7,8 @@ use chat_tests::TestServer;
 async fn history_pages_back_to_the_first_message() {
     let server = TestServer::start().await;
     let alice = server.register("alice").await;
-    let room = RoomName::new("general").unwrap();
-    alice
-        .client
-        .request(Request::Join { room: room.clone() })
-        .await
-        .unwrap();
-    let general = Target::Room(room);
-    let mut sent = Vec::new();
-    for n in 0..25 {
-        sent.push(
-            alice
-                .client
-                .send(general.clone(), format!("message {n}"))
-                .await
-                .unwrap()
-                .0,
-        );
-    }
+    let general = alice.join_room("general").await;
+    let sent = alice.send_numbered(&general, "message", 25).await;
 
     let newest = alice
         .client
@@ -46,7 +30,7 @@ async fn history_pages_back_to_the_first_message() {
 
     let oldest = alice
         .client
-        .history(general.clone(), Some(ids[0]), 10)
+        .history(general, Some(ids[0]), 10)
         .await
         .unwrap();
     assert!(oldest.complete);
@@ -67,24 +51,8 @@ async fn history_pages_back_to_the_first_message() {
 async fn history_survives_a_restart() {
     let mut server = TestServer::start().await;
     let alice = server.register("alice").await;
-    let room = RoomName::new("general").unwrap();
-    alice
-        .client
-        .request(Request::Join { room: room.clone() })
-        .await
-        .unwrap();
-    let general = Target::Room(room);
-    let mut sent = Vec::new();
-    for n in 0..5 {
-        sent.push(
-            alice
-                .client
-                .send(general.clone(), format!("kept {n}"))
-                .await
-                .unwrap()
-                .0,
-        );
-    }
+    let general = alice.join_room("general").await;
+    let sent = alice.send_numbered(&general, "kept", 5).await;
     alice.client.close().await;
 
     server.restart().await;
@@ -112,13 +80,7 @@ async fn history_survives_a_restart() {
 async fn pages_of_long_messages_fit_in_a_frame_and_page_on() {
     let server = TestServer::start_configured(chat_tests::unthrottled).await;
     let alice = server.register("alice").await;
-    let room = RoomName::new("logs").unwrap();
-    alice
-        .client
-        .request(Request::Join { room: room.clone() })
-        .await
-        .unwrap();
-    let logs = Target::Room(room);
+    let logs = alice.join_room("logs").await;
     // 100 messages of the longest kind: 400 KiB, more than one frame holds.
     let long = "z".repeat(chat_proto::MAX_MESSAGE_LEN);
     let mut sent = Vec::new();
@@ -133,21 +95,12 @@ async fn pages_of_long_messages_fit_in_a_frame_and_page_on() {
         );
     }
 
-    let mut fetched = Vec::new();
-    let mut before = None;
-    loop {
-        let page = alice
-            .client
-            .history(logs.clone(), before, chat_proto::MAX_PAGE)
-            .await
-            .unwrap();
-        assert!(!page.messages.is_empty());
-        before = page.messages.first().map(|m| m.id);
-        fetched.splice(0..0, page.messages.iter().map(|m| m.id));
-        if page.complete {
-            break;
-        }
-    }
+    let fetched: Vec<_> = alice
+        .whole_history(&logs)
+        .await
+        .iter()
+        .map(|m| m.id)
+        .collect();
     assert_eq!(fetched, sent);
 }
 

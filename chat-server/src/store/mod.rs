@@ -65,8 +65,6 @@ pub trait CommitListener: Send + Sync + 'static {
 pub enum StoreError {
     #[error("user name is taken")]
     NameTaken,
-    #[error("no such user")]
-    NoSuchUser,
     #[error("no such room")]
     NoSuchRoom,
     #[error("database is full")]
