@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use chat_proto::{
-    ClientFrame, ClientMsgId, Event, Message, MessageId, Request, RequestId, RoomName, ServerFrame,
-    Target, UserName, codec,
+    Body, ClientFrame, ClientMsgId, Event, Message, MessageId, Request, RequestId, RoomName,
+    ServerFrame, Target, UserName, codec,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -15,7 +15,7 @@ fn message_event() -> ServerFrame {
         id: MessageId(1_234_567),
         to: Target::Room(RoomName::new("general").unwrap()),
         from: UserName::new("alice").unwrap(),
-        text: "a message of about sixty-four bytes, as chat lines usually are".into(),
+        body: Body::Text("a message of about sixty-four bytes, as chat lines usually are".into()),
         ts_ms: 1_796_320_603_070,
     }))
 }

@@ -159,7 +159,7 @@ pub fn encode_frame<T: Serialize>(value: &T) -> Result<BytesMut, CodecError> {
 mod tests {
     use super::*;
     use crate::frames::*;
-    use crate::{ErrorCode, ErrorReply, RoomName, Target, UserName};
+    use crate::{ErrorCode, ErrorReply, Role, RoomEvent, RoomName, Target, UserName};
     use proptest::prelude::*;
 
     fn user() -> impl Strategy<Value = UserName> {
@@ -174,13 +174,26 @@ mod tests {
         prop_oneof![room().prop_map(Target::Room), user().prop_map(Target::User)]
     }
 
+    fn body() -> impl Strategy<Value = Body> {
+        prop_oneof![
+            ".{0,200}".prop_map(Body::Text),
+            (user(), ".{0,40}")
+                .prop_map(|(user, reason)| Body::Event(RoomEvent::Kicked { user, reason })),
+            (room(), room()).prop_map(|(from, to)| Body::Event(RoomEvent::Renamed { from, to })),
+            (user(), any::<bool>()).prop_map(|(user, admin)| Body::Event(RoomEvent::RoleChanged {
+                user,
+                role: if admin { Role::Admin } else { Role::Member },
+            })),
+        ]
+    }
+
     fn message() -> impl Strategy<Value = Message> {
-        (any::<u64>(), target(), user(), ".{0,200}", any::<i64>()).prop_map(
-            |(id, to, from, text, ts_ms)| Message {
+        (any::<u64>(), target(), user(), body(), any::<i64>()).prop_map(
+            |(id, to, from, body, ts_ms)| Message {
                 id: MessageId(id),
                 to,
                 from,
-                text,
+                body,
                 ts_ms,
             },
         )
@@ -194,6 +207,13 @@ mod tests {
                 credential: Credential::Token(t)
             }),
             room().prop_map(|room| Request::Join { room }),
+            (room(), any::<bool>()).prop_map(|(room, private)| Request::Create { room, private }),
+            (room(), user(), ".{0,40}").prop_map(|(room, user, reason)| Request::Ban {
+                room,
+                user,
+                reason
+            }),
+            (room(), ".{0,100}").prop_map(|(room, topic)| Request::SetTopic { room, topic }),
             (target(), any::<u64>(), ".{0,300}").prop_map(|(to, c, text)| Request::Send {
                 to,
                 client_id: ClientMsgId(c),

@@ -33,8 +33,11 @@ pub enum ErrorCode {
     /// A password that is empty or longer than [`crate::MAX_PASSWORD_LEN`].
     BadPassword,
     NoSuchRoom,
-    /// The request concerns a room the user is not a member of.
-    NotMember,
+    /// A room of that name exists already.
+    RoomExists,
+    /// The caller's standing in the room does not allow the request; the message says what
+    /// would.
+    Forbidden,
     EmptyMessage,
     MessageTooLong {
         limit: u32,
@@ -82,7 +85,8 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::BadPassword => "bad_password",
             Self::NoSuchRoom => "no_such_room",
-            Self::NotMember => "not_member",
+            Self::RoomExists => "room_exists",
+            Self::Forbidden => "forbidden",
             Self::EmptyMessage => "empty_message",
             Self::MessageTooLong { .. } => "message_too_long",
             Self::InvalidRequest => "invalid_request",
@@ -137,7 +141,8 @@ impl From<ErrorCode> for ErrorReply {
                 crate::MAX_PASSWORD_LEN
             ),
             ErrorCode::NoSuchRoom => "no such room".into(),
-            ErrorCode::NotMember => "you are not a member of that room".into(),
+            ErrorCode::RoomExists => "a room of that name exists".into(),
+            ErrorCode::Forbidden => "not allowed".into(),
             ErrorCode::EmptyMessage => "message is empty".into(),
             ErrorCode::MessageTooLong { limit } => format!("message is longer than {limit} bytes"),
             ErrorCode::InvalidRequest => "invalid request".into(),

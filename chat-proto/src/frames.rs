@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorReply;
+use crate::groups::{Invitation, Role, RoomEvent};
 use crate::names::{RoomName, Target, UserName};
 
 /// Chosen by the client to match replies to requests; the server echoes it unchanged.
@@ -66,15 +67,67 @@ pub enum Request {
         user: UserName,
         credential: Credential,
     },
-    /// Joins a room, creating it (public) when it does not exist yet.
+    /// Joins a room, creating it (public, with the caller as owner) when it does not exist
+    /// yet. A private room is joined only by invitation; joining it accepts the invitation.
     Join {
         room: RoomName,
+    },
+    /// Creates a room with the caller as owner; refused when the name is taken.
+    Create {
+        room: RoomName,
+        private: bool,
     },
     Leave {
         room: RoomName,
     },
-    /// Every room, with its member count.
+    /// Public rooms, and the private ones the caller is in, with member counts and topics.
     ListRooms,
+    Invite {
+        room: RoomName,
+        user: UserName,
+    },
+    /// Joins a room one is invited to; answered like [`Request::Join`].
+    Accept {
+        room: RoomName,
+    },
+    Decline {
+        room: RoomName,
+    },
+    /// Removes a member; they may come back.
+    Kick {
+        room: RoomName,
+        user: UserName,
+        reason: String,
+    },
+    /// Removes a member, if they are one, and keeps them out.
+    Ban {
+        room: RoomName,
+        user: UserName,
+        reason: String,
+    },
+    Unban {
+        room: RoomName,
+        user: UserName,
+    },
+    /// Promotes or demotes a member. Giving [`Role::Owner`] hands ownership on, and the
+    /// caller becomes an admin.
+    SetRole {
+        room: RoomName,
+        user: UserName,
+        role: Role,
+    },
+    Rename {
+        room: RoomName,
+        to: RoomName,
+    },
+    SetTopic {
+        room: RoomName,
+        topic: String,
+    },
+    /// Deletes the room with its history, for everyone.
+    Delete {
+        room: RoomName,
+    },
     /// A room's members and who of them is online. Only for members.
     Members {
         room: RoomName,
@@ -178,18 +231,25 @@ pub struct Session {
     pub conversations: Vec<ResumePoint>,
     /// The user's rooms.
     pub rooms: Vec<RoomSummary>,
+    /// Invitations the user has neither accepted nor declined.
+    pub invitations: Vec<Invitation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomSummary {
     pub name: RoomName,
     pub members: u32,
+    /// Listed only to members, and joined only by invitation.
+    pub private: bool,
+    /// Empty when none is set.
+    pub topic: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
     pub user: UserName,
     pub online: bool,
+    pub role: Role,
 }
 
 /// A page of messages.
@@ -209,9 +269,35 @@ pub struct Message {
     /// conversation with [`Target::seen_by`].
     pub to: Target,
     pub from: UserName,
-    pub text: String,
+    pub body: Body,
     /// Commit time, unix milliseconds.
     pub ts_ms: i64,
+}
+
+/// What a message carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Body {
+    Text(String),
+    /// A change to the room, made by the message's sender.
+    Event(RoomEvent),
+}
+
+impl Message {
+    /// The text a person wrote, or `None` for a room event.
+    pub fn text(&self) -> Option<&str> {
+        match &self.body {
+            Body::Text(text) => Some(text),
+            Body::Event(_) => None,
+        }
+    }
+
+    /// The room change this message records, if it is one.
+    pub fn event(&self) -> Option<&RoomEvent> {
+        match &self.body {
+            Body::Event(event) => Some(event),
+            Body::Text(_) => None,
+        }
+    }
 }
 
 /// Something that happened, pushed by the server.
@@ -231,5 +317,12 @@ pub enum Event {
     Presence {
         user: UserName,
         online: bool,
+    },
+    /// The reader was invited to a room.
+    Invited(Invitation),
+    /// The room is gone, with its history; sent to those who were its members.
+    RoomDeleted {
+        room: RoomName,
+        by: UserName,
     },
 }

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use chat_proto::{ClientMsgId, Message, RoomName, UserName};
+use chat_proto::{ClientMsgId, Message, Role, RoomName, UserName};
 use chat_server::Durability;
 use chat_server::store::{
-    CommitListener, ConversationId, Destination, NewMessage, Store, StoreOptions,
+    CommitListener, ConversationId, Destination, JoinMode, NewMessage, Store, StoreOptions,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -18,8 +18,9 @@ struct Nobody;
 
 impl CommitListener for Nobody {
     fn message(&self, _message: &Message) {}
-    fn joined(&self, _room: &RoomName, _id: ConversationId, _user: &UserName) {}
+    fn joined(&self, _: &RoomName, _: ConversationId, _: &UserName, _: Role, _: bool) {}
     fn left(&self, _room: &RoomName, _user: &UserName) {}
+    fn deleted(&self, _room: &RoomName, _by: &UserName) {}
 }
 
 fn store_benches(c: &mut Criterion) {
@@ -43,7 +44,7 @@ fn store_benches(c: &mut Criterion) {
                 .await
                 .unwrap();
             let joined = store
-                .join(user, name.clone(), room.clone())
+                .join(user, name.clone(), room.clone(), JoinMode::JoinOrCreate)
                 .await
                 .unwrap()
                 .wait()

@@ -88,7 +88,7 @@ struct Connection {
 
 /// How a request is scheduled against the others of its connection.
 enum Kind {
-    /// Completes before the next request starts.
+    /// Changes a room; completes before the next request starts.
     Membership,
     /// Queued in order; later reads wait for its commit.
     Send,
@@ -99,7 +99,19 @@ enum Kind {
 impl Kind {
     fn of(request: &Request) -> Self {
         match request {
-            Request::Join { .. } | Request::Leave { .. } => Self::Membership,
+            Request::Join { .. }
+            | Request::Create { .. }
+            | Request::Accept { .. }
+            | Request::Decline { .. }
+            | Request::Leave { .. }
+            | Request::Invite { .. }
+            | Request::Kick { .. }
+            | Request::Ban { .. }
+            | Request::Unban { .. }
+            | Request::SetRole { .. }
+            | Request::Rename { .. }
+            | Request::SetTopic { .. }
+            | Request::Delete { .. } => Self::Membership,
             Request::Send { .. } => Self::Send,
             _ => Self::Read,
         }
@@ -359,7 +371,18 @@ fn request_name(request: &Request) -> &'static str {
         Request::Register { .. } => "register",
         Request::Login { .. } => "login",
         Request::Join { .. } => "join",
+        Request::Create { .. } => "create",
+        Request::Accept { .. } => "accept",
+        Request::Decline { .. } => "decline",
         Request::Leave { .. } => "leave",
+        Request::Invite { .. } => "invite",
+        Request::Kick { .. } => "kick",
+        Request::Ban { .. } => "ban",
+        Request::Unban { .. } => "unban",
+        Request::SetRole { .. } => "set_role",
+        Request::Rename { .. } => "rename",
+        Request::SetTopic { .. } => "set_topic",
+        Request::Delete { .. } => "delete",
         Request::ListRooms => "list_rooms",
         Request::Members { .. } => "members",
         Request::Send { .. } => "send",

@@ -6,15 +6,17 @@
 //! client that stopped reading: that session is told to close (it can resume later) rather
 //! than let it slow the room or grow the server's memory.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use bytes::Bytes;
 use chat_proto::{
-    ErrorCode, Event, Member, Message, RoomName, RoomSummary, ServerFrame, Target, UserName, codec,
+    ErrorCode, ErrorReply, Event, Invitation, Member, Message, Role, RoomEvent, RoomName,
+    RoomSummary, ServerFrame, Target, UserName, codec,
 };
 
 use crate::outbound::Outbound;
+use crate::permissions::{self, Action, Standing};
 use crate::store::{CommitListener, ConversationId, RoomRecord};
 
 /// Identifies one connection of a user.
@@ -30,7 +32,9 @@ pub struct SessionHandle {
 #[derive(Debug)]
 struct Room {
     id: ConversationId,
-    members: BTreeSet<UserName>,
+    members: BTreeMap<UserName, Role>,
+    private: bool,
+    topic: String,
 }
 
 #[derive(Default)]
@@ -39,13 +43,6 @@ struct State {
     /// Each user's rooms: the reverse of `Room::members`.
     memberships: HashMap<UserName, BTreeSet<RoomName>>,
     online: HashMap<UserName, Vec<SessionHandle>>,
-}
-
-/// Why a request about a room was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RoomAccess {
-    NoSuchRoom,
-    NotMember,
 }
 
 /// The shared live state.
@@ -62,19 +59,20 @@ impl Hub {
     pub fn load(&self, rooms: Vec<RoomRecord>) {
         let mut state = self.state();
         for record in rooms {
-            for member in &record.members {
+            for (member, _) in &record.members {
                 state
                     .memberships
                     .entry(member.clone())
                     .or_default()
                     .insert(record.name.clone());
             }
-            let members = record.members.into_iter().collect();
             state.rooms.insert(
                 record.name,
                 Room {
                     id: record.id,
-                    members,
+                    members: record.members.into_iter().collect(),
+                    private: record.private,
+                    topic: record.topic,
                 },
             );
         }
@@ -120,19 +118,24 @@ impl Hub {
         }
     }
 
-    /// The room's id when `user` may act in it.
-    pub fn member_room(
+    /// The room's id when `user` may read it or send to it, as [`permissions`] rules.
+    ///
+    /// The hub knows members only, so anyone else stands here as an outsider: for reading
+    /// and sending, invitees and the banned are refused just the same.
+    pub fn access(
         &self,
         room: &RoomName,
         user: &UserName,
-    ) -> Result<ConversationId, RoomAccess> {
+        action: Action,
+    ) -> Result<ConversationId, ErrorReply> {
         let state = self.state();
-        let found = state.rooms.get(room).ok_or(RoomAccess::NoSuchRoom)?;
-        if found.members.contains(user) {
-            Ok(found.id)
-        } else {
-            Err(RoomAccess::NotMember)
-        }
+        let found = state.rooms.get(room).ok_or(ErrorCode::NoSuchRoom)?;
+        let standing = found
+            .members
+            .get(user)
+            .map_or(Standing::Outsider, |role| Standing::Member(*role));
+        permissions::check(action, standing, found.private)?;
+        Ok(found.id)
     }
 
     /// Whether `user` may join `room` under the limits on rooms per user and members per
@@ -147,7 +150,7 @@ impl Hub {
     ) -> Result<(), ErrorCode> {
         let state = self.state();
         let members = state.rooms.get(room).map(|found| &found.members);
-        if members.is_some_and(|members| members.contains(user)) {
+        if members.is_some_and(|members| members.contains_key(user)) {
             return Ok(());
         }
         if state.memberships.get(user).map_or(0, BTreeSet::len) >= max_rooms {
@@ -155,7 +158,7 @@ impl Hub {
                 limit: max_rooms as u32,
             });
         }
-        if members.map_or(0, BTreeSet::len) >= max_members {
+        if members.map_or(0, BTreeMap::len) >= max_members {
             return Err(ErrorCode::RoomFull {
                 limit: max_members as u32,
             });
@@ -168,12 +171,13 @@ impl Hub {
         state.rooms.get(room).map(|found| summary(room, found))
     }
 
-    /// Every room, by name.
-    pub fn all_rooms(&self) -> Vec<RoomSummary> {
+    /// The rooms `user` may see: public ones and their own, by name.
+    pub fn visible_rooms(&self, user: &UserName) -> Vec<RoomSummary> {
         let state = self.state();
         let mut rooms: Vec<_> = state
             .rooms
             .iter()
+            .filter(|(_, room)| !room.private || room.members.contains_key(user))
             .map(|(name, room)| summary(name, room))
             .collect();
         rooms.sort_by(|a, b| a.name.cmp(&b.name));
@@ -192,7 +196,7 @@ impl Hub {
             .collect()
     }
 
-    /// The room's members, online ones first, each group by name.
+    /// The room's members, online ones first, then by role, then by name.
     pub fn members(&self, room: &RoomName) -> Vec<Member> {
         let state = self.state();
         let Some(found) = state.rooms.get(room) else {
@@ -201,12 +205,13 @@ impl Hub {
         let mut members: Vec<Member> = found
             .members
             .iter()
-            .map(|user| Member {
+            .map(|(user, role)| Member {
                 user: user.clone(),
                 online: state.online.contains_key(user),
+                role: *role,
             })
             .collect();
-        members.sort_by_key(|member| !member.online);
+        members.sort_by_key(|member| (!member.online, member.role));
         members
     }
 }
@@ -215,6 +220,8 @@ fn summary(name: &RoomName, room: &Room) -> RoomSummary {
     RoomSummary {
         name: name.clone(),
         members: room.members.len() as u32,
+        private: room.private,
+        topic: room.topic.clone(),
     }
 }
 
@@ -234,8 +241,78 @@ fn push_to(state: &State, user: &UserName, frame: &Bytes) {
 
 fn push_to_room(state: &State, room: &RoomName, frame: &Bytes) {
     if let Some(found) = state.rooms.get(room) {
-        for member in &found.members {
+        for member in found.members.keys() {
             push_to(state, member, frame);
+        }
+    }
+}
+
+fn push_event_to(state: &State, user: &UserName, event: &Event) {
+    if let Some(frame) = encode_event(event) {
+        push_to(state, user, &frame);
+    }
+}
+
+impl State {
+    fn remove_member(&mut self, room: &RoomName, user: &UserName) {
+        if let Some(found) = self.rooms.get_mut(room) {
+            found.members.remove(user);
+        }
+        if let Some(rooms) = self.memberships.get_mut(user) {
+            rooms.remove(room);
+        }
+    }
+
+    /// Applies what a room event changes that members are told before it reaches them.
+    fn apply_before_delivery(&mut self, room: &RoomName, event: &RoomEvent) {
+        match event {
+            RoomEvent::Renamed { from, to } => {
+                let Some(found) = self.rooms.remove(from) else {
+                    return;
+                };
+                for member in found.members.keys() {
+                    if let Some(rooms) = self.memberships.get_mut(member) {
+                        rooms.remove(from);
+                        rooms.insert(to.clone());
+                    }
+                }
+                self.rooms.insert(to.clone(), found);
+            }
+            RoomEvent::RoleChanged { user, role } => {
+                if let Some(held) = self
+                    .rooms
+                    .get_mut(room)
+                    .and_then(|found| found.members.get_mut(user))
+                {
+                    *held = *role;
+                }
+            }
+            RoomEvent::TopicChanged { topic } => {
+                if let Some(found) = self.rooms.get_mut(room) {
+                    found.topic.clone_from(topic);
+                }
+            }
+            RoomEvent::Created { .. }
+            | RoomEvent::Invited { .. }
+            | RoomEvent::Declined
+            | RoomEvent::Kicked { .. }
+            | RoomEvent::Banned { .. }
+            | RoomEvent::Unbanned { .. } => {}
+        }
+    }
+
+    /// Applies what a room event changes after members, the one it concerns among them,
+    /// have been told.
+    fn apply_after_delivery(&mut self, room: &RoomName, event: &RoomEvent, by: &UserName) {
+        if let Some(removed) = event.removes() {
+            self.remove_member(room, removed);
+        }
+        if let RoomEvent::Invited { user } = event {
+            let invitation = Invitation {
+                room: room.clone(),
+                by: by.clone(),
+            };
+            push_event_to(self, user, &Event::Invited(invitation));
         }
     }
 }
@@ -245,7 +322,7 @@ fn announce_presence(state: &State, user: &UserName, online: bool) {
     let mut peers = BTreeSet::new();
     for room in state.memberships.get(user).into_iter().flatten() {
         if let Some(found) = state.rooms.get(room) {
-            peers.extend(found.members.iter().filter(|member| *member != user));
+            peers.extend(found.members.keys().filter(|member| *member != user));
         }
     }
     if peers.is_empty() {
@@ -267,9 +344,17 @@ impl CommitListener for Hub {
         let Some(frame) = encode_event(&Event::Message(message.clone())) else {
             return;
         };
-        let state = self.state();
+        let mut state = self.state();
         match &message.to {
-            Target::Room(room) => push_to_room(&state, room, &frame),
+            Target::Room(room) => {
+                if let Some(event) = message.event() {
+                    state.apply_before_delivery(room, event);
+                }
+                push_to_room(&state, room, &frame);
+                if let Some(event) = message.event() {
+                    state.apply_after_delivery(room, event, &message.from);
+                }
+            }
             Target::User(recipient) => {
                 push_to(&state, recipient, &frame);
                 if *recipient != message.from {
@@ -279,17 +364,26 @@ impl CommitListener for Hub {
         }
     }
 
-    fn joined(&self, room: &RoomName, id: ConversationId, user: &UserName) {
+    fn joined(
+        &self,
+        room: &RoomName,
+        id: ConversationId,
+        user: &UserName,
+        role: Role,
+        private: bool,
+    ) {
         let mut state = self.state();
         state
             .rooms
             .entry(room.clone())
             .or_insert_with(|| Room {
                 id,
-                members: BTreeSet::new(),
+                members: BTreeMap::new(),
+                private,
+                topic: String::new(),
             })
             .members
-            .insert(user.clone());
+            .insert(user.clone(), role);
         state
             .memberships
             .entry(user.clone())
@@ -313,11 +407,23 @@ impl CommitListener for Hub {
         if let Some(frame) = &frame {
             push_to_room(&state, room, frame);
         }
-        if let Some(found) = state.rooms.get_mut(room) {
-            found.members.remove(user);
+        state.remove_member(room, user);
+    }
+
+    fn deleted(&self, room: &RoomName, by: &UserName) {
+        let mut state = self.state();
+        if let Some(frame) = encode_event(&Event::RoomDeleted {
+            room: room.clone(),
+            by: by.clone(),
+        }) {
+            push_to_room(&state, room, &frame);
         }
-        if let Some(rooms) = state.memberships.get_mut(user) {
-            rooms.remove(room);
+        if let Some(found) = state.rooms.remove(room) {
+            for member in found.members.keys() {
+                if let Some(rooms) = state.memberships.get_mut(member) {
+                    rooms.remove(room);
+                }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! - [`server`]: the listener, connection cap, TLS handshake and shutdown.
 //! - `connection`: one client's reader and writer.
 //! - `session` and `requests`: what each request does, authorised on the server.
+//! - `permissions`: who may do what in a room, as one table.
 //! - `hub`: live rooms, members and sessions; fan-out of committed changes.
 //! - [`store`]: SQLite with group commit; the only durable state.
 //! - `auth`: password hashing and session tokens.
@@ -14,6 +15,7 @@ pub mod config;
 mod connection;
 mod hub;
 mod outbound;
+mod permissions;
 mod rate;
 mod requests;
 pub mod server;

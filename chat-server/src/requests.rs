@@ -7,15 +7,15 @@
 use std::sync::Arc;
 
 use chat_proto::{
-    ClientMsgId, ErrorCode, ErrorReply, MAX_PAGE, Message, MessageId, Page, Request, Response,
-    ResumePoint, RoomName, Target,
+    ClientMsgId, ErrorCode, ErrorReply, MAX_PAGE, MAX_REASON_LEN, MAX_TOPIC_LEN, Message,
+    MessageId, Page, Request, Response, ResumePoint, RoomName, Target,
 };
 use futures::future::BoxFuture;
 
-use crate::hub::RoomAccess;
+use crate::permissions::Action;
 use crate::session::LoggedIn;
 use crate::shared::Shared;
-use crate::store::{Budget, Destination, NewMessage, message_bytes};
+use crate::store::{Budget, Change, Destination, JoinMode, NewMessage, message_bytes};
 
 /// Most conversations one catch-up may name; each costs a query.
 const MAX_CATCH_UP_POINTS: usize = 4096;
@@ -27,10 +27,36 @@ type Started = Result<Reply, ErrorReply>;
 
 pub async fn begin(shared: &Arc<Shared>, session: &Arc<LoggedIn>, request: Request) -> Reply {
     let started = match request {
-        Request::Join { room } => join(shared, session, room).await,
+        Request::Join { room } => join(shared, session, room, JoinMode::JoinOrCreate).await,
+        Request::Create { room, private } => {
+            join(shared, session, room, JoinMode::Create { private }).await
+        }
+        Request::Accept { room } => join(shared, session, room, JoinMode::Accept).await,
         Request::Leave { room } => leave(shared, session, room).await,
-        Request::ListRooms => Ok(done(Response::Rooms(shared.hub.all_rooms()))),
+        Request::ListRooms => Ok(done(Response::Rooms(
+            shared.hub.visible_rooms(&session.name),
+        ))),
         Request::Members { room } => members(shared, session, &room),
+        Request::Decline { room } => manage(shared, session, room, Change::Decline).await,
+        Request::Invite { room, user } => manage(shared, session, room, Change::Invite(user)).await,
+        Request::Kick { room, user, reason } => match check_reason(&reason) {
+            Ok(()) => manage(shared, session, room, Change::Kick { user, reason }).await,
+            Err(err) => Err(err),
+        },
+        Request::Ban { room, user, reason } => match check_reason(&reason) {
+            Ok(()) => manage(shared, session, room, Change::Ban { user, reason }).await,
+            Err(err) => Err(err),
+        },
+        Request::Unban { room, user } => manage(shared, session, room, Change::Unban(user)).await,
+        Request::SetRole { room, user, role } => {
+            manage(shared, session, room, Change::SetRole { user, role }).await
+        }
+        Request::Rename { room, to } => manage(shared, session, room, Change::Rename(to)).await,
+        Request::SetTopic { room, topic } => match check_topic(&topic) {
+            Ok(()) => manage(shared, session, room, Change::SetTopic(topic)).await,
+            Err(err) => Err(err),
+        },
+        Request::Delete { room } => manage(shared, session, room, Change::Delete).await,
         Request::Send {
             to,
             client_id,
@@ -56,16 +82,7 @@ fn done(response: Response) -> Reply {
     Box::pin(std::future::ready(Ok(response)))
 }
 
-impl From<RoomAccess> for ErrorReply {
-    fn from(access: RoomAccess) -> Self {
-        match access {
-            RoomAccess::NoSuchRoom => ErrorCode::NoSuchRoom.into(),
-            RoomAccess::NotMember => ErrorCode::NotMember.into(),
-        }
-    }
-}
-
-async fn join(shared: &Arc<Shared>, session: &LoggedIn, room: RoomName) -> Started {
+async fn join(shared: &Arc<Shared>, session: &LoggedIn, room: RoomName, mode: JoinMode) -> Started {
     let limits = &shared.config.limits;
     shared.hub.may_join(
         &room,
@@ -75,13 +92,13 @@ async fn join(shared: &Arc<Shared>, session: &LoggedIn, room: RoomName) -> Start
     )?;
     let ticket = shared
         .store
-        .join(session.id, session.name.clone(), room.clone())
+        .join(session.id, session.name.clone(), room.clone(), mode)
         .await?;
     let shared = shared.clone();
     Ok(Box::pin(async move {
         let joined = ticket.wait().await?;
-        if joined.created {
-            tracing::info!(room = %room, "room created");
+        if joined.created.is_some() {
+            tracing::info!(room = %room, private = joined.private, "room created");
         }
         let summary = shared
             .hub
@@ -95,34 +112,72 @@ async fn join(shared: &Arc<Shared>, session: &LoggedIn, room: RoomName) -> Start
 }
 
 async fn leave(shared: &Arc<Shared>, session: &LoggedIn, room: RoomName) -> Started {
-    shared.hub.member_room(&room, &session.name)?;
     let ticket = shared
         .store
         .leave(session.id, session.name.clone(), room)
         .await?;
     Ok(Box::pin(async move {
-        if ticket.wait().await? {
-            Ok(Response::Done)
-        } else {
-            Err(ErrorCode::NotMember.into())
-        }
+        ticket.wait().await?;
+        Ok(Response::Done)
     }))
 }
 
+/// Queues a change to a room; the store checks that the caller may make it.
+async fn manage(
+    shared: &Arc<Shared>,
+    session: &LoggedIn,
+    room: RoomName,
+    change: Change,
+) -> Started {
+    let ticket = shared
+        .store
+        .manage(session.id, session.name.clone(), room.clone(), change)
+        .await?;
+    let by = session.name.clone();
+    Ok(Box::pin(async move {
+        let managed = ticket.wait().await?;
+        if managed.deleted {
+            tracing::info!(room = %room, by = %by, "room deleted");
+        }
+        Ok(Response::Done)
+    }))
+}
+
+fn check_reason(reason: &str) -> Result<(), ErrorReply> {
+    if reason.len() > MAX_REASON_LEN {
+        return Err(ErrorReply::new(
+            ErrorCode::InvalidRequest,
+            format!("a reason is at most {MAX_REASON_LEN} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_topic(topic: &str) -> Result<(), ErrorReply> {
+    if topic.len() > MAX_TOPIC_LEN {
+        return Err(ErrorReply::new(
+            ErrorCode::InvalidRequest,
+            format!("a topic is at most {MAX_TOPIC_LEN} bytes"),
+        ));
+    }
+    Ok(())
+}
+
 fn members(shared: &Shared, session: &LoggedIn, room: &RoomName) -> Started {
-    shared.hub.member_room(room, &session.name)?;
+    shared.hub.access(room, &session.name, Action::Read)?;
     Ok(done(Response::Members(shared.hub.members(room))))
 }
 
-/// Resolves a target to a conversation the session may read and write.
+/// Resolves a target to a conversation the session may take `action` in.
 async fn destination(
     shared: &Shared,
     session: &LoggedIn,
     target: Target,
+    action: Action,
 ) -> Result<Destination, ErrorReply> {
     match target {
         Target::Room(name) => {
-            let id = shared.hub.member_room(&name, &session.name)?;
+            let id = shared.hub.access(&name, &session.name, action)?;
             Ok(Destination::Room { id, name })
         }
         Target::User(peer_name) if peer_name == session.name => Err(ErrorReply::new(
@@ -167,7 +222,7 @@ async fn send(
 ) -> Started {
     shared.rate.message(&session.name)?;
     check_text(&text, shared.config.limits.max_message_len)?;
-    let destination = destination(shared, session, to).await?;
+    let destination = destination(shared, session, to, Action::Send).await?;
     let message = NewMessage {
         sender: session.id,
         from: session.name.clone(),
@@ -205,7 +260,7 @@ async fn history(
     limit: u16,
 ) -> Started {
     let limit = check_limit(limit)?;
-    let destination = destination(shared, session, target).await?;
+    let destination = destination(shared, session, target, Action::Read).await?;
     let shared = shared.clone();
     Ok(Box::pin(async move {
         let budget = Budget::messages(limit);
@@ -217,16 +272,18 @@ async fn history(
     }))
 }
 
-/// Messages after each point, up to one page in all. Rooms the user is no longer in are
-/// skipped rather than refused: a reconnecting client may hold points for them.
+/// Messages after each point, up to one page in all. Rooms the user is no longer in (or
+/// that are gone or renamed) are skipped rather than refused: a reconnecting client may
+/// hold points for them.
 fn catch_up(shared: Arc<Shared>, session: Arc<LoggedIn>, points: Vec<ResumePoint>) -> Reply {
     Box::pin(async move {
         let mut messages = Vec::new();
         let mut budget = Budget::messages(MAX_PAGE);
         for point in points {
-            let destination = match destination(&shared, &session, point.target).await {
+            let destination = match destination(&shared, &session, point.target, Action::Read).await
+            {
                 Ok(destination) => destination,
-                Err(err) if matches!(err.code, ErrorCode::NotMember | ErrorCode::NoSuchRoom) => {
+                Err(err) if matches!(err.code, ErrorCode::Forbidden | ErrorCode::NoSuchRoom) => {
                     continue;
                 }
                 Err(err) => return Err(err),

@@ -3,8 +3,8 @@
 use std::net::IpAddr;
 
 use chat_proto::{
-    Credential, ErrorCode, ErrorReply, MAX_PASSWORD_LEN, Request, Response, ResumePoint, Session,
-    Target, UserName,
+    Credential, ErrorCode, ErrorReply, Invitation, MAX_PASSWORD_LEN, Request, Response,
+    ResumePoint, Session, Target, UserName,
 };
 
 use crate::auth;
@@ -64,7 +64,7 @@ pub async fn log_in(
     );
     let logged_in = LoggedIn { id, name, session };
     match resume_points(shared, &logged_in).await {
-        Ok(conversations) => {
+        Ok((conversations, invitations)) => {
             let rooms = shared.hub.rooms_of(&logged_in.name);
             let user = logged_in.name.clone();
             Ok((
@@ -74,6 +74,7 @@ pub async fn log_in(
                     token,
                     conversations,
                     rooms,
+                    invitations,
                 }),
             ))
         }
@@ -158,11 +159,11 @@ async fn issue_token(shared: &Shared, user: UserId) -> Result<String, ErrorReply
 
 /// Rooms resume from the newest message (a new client is not flooded with backlog); direct
 /// conversations from where the user was when last offline, so what arrived since is
-/// delivered.
+/// delivered. Pending invitations come with them.
 async fn resume_points(
     shared: &Shared,
     session: &LoggedIn,
-) -> Result<Vec<ResumePoint>, ErrorReply> {
+) -> Result<(Vec<ResumePoint>, Vec<Invitation>), ErrorReply> {
     let state = shared.store.login_state(session.id).await?;
     let rooms = shared
         .hub
@@ -176,5 +177,5 @@ async fn resume_points(
         target: Target::User(peer),
         after: state.seen_mark,
     });
-    Ok(rooms.chain(directs).collect())
+    Ok((rooms.chain(directs).collect(), state.invitations))
 }

@@ -48,6 +48,7 @@ impl From<StoreError> for ErrorReply {
         match err {
             StoreError::NameTaken => ErrorCode::UsernameTaken.into(),
             StoreError::NoSuchRoom => ErrorCode::NoSuchRoom.into(),
+            StoreError::Refused(reply) => reply,
             StoreError::Closed => ErrorCode::ShuttingDown.into(),
             StoreError::Full => {
                 tracing::warn!("database full: a write was refused");

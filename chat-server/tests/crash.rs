@@ -95,8 +95,10 @@ fn collect_messages(
     let sink = seen.clone();
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
-            if let ClientEvent::Message { message, .. } = event {
-                sink.lock().await.push((message.id, message.text));
+            if let ClientEvent::Message { message, .. } = event
+                && let Some(text) = message.text()
+            {
+                sink.lock().await.push((message.id, text.to_owned()));
             }
         }
     });
@@ -149,7 +151,12 @@ async fn sigkill_loses_no_acknowledged_message_and_repeats_none() {
             .await
             .expect("history");
         before = page.messages.first().map(|m| m.id);
-        history.splice(0..0, page.messages.into_iter().map(|m| (m.id, m.text)));
+        history.splice(
+            0..0,
+            page.messages
+                .into_iter()
+                .filter_map(|m| Some((m.id, m.text()?.to_owned()))),
+        );
         if page.complete {
             break;
         }

@@ -173,7 +173,7 @@ impl TestClient {
             .expect("event stream open")
     }
 
-    /// Waits for the next message event, skipping other events.
+    /// Waits for the next message someone wrote, skipping other events and room events.
     pub async fn next_message(&mut self) -> (chat_proto::Message, chat_proto::Target, bool) {
         loop {
             if let ClientEvent::Message {
@@ -181,8 +181,21 @@ impl TestClient {
                 conversation,
                 history,
             } = self.next_event().await
+                && message.text().is_some()
             {
                 return (message, conversation, history);
+            }
+        }
+    }
+
+    /// Waits for the next room event message, skipping everything else.
+    pub async fn next_room_event(&mut self) -> (chat_proto::Message, chat_proto::RoomEvent) {
+        loop {
+            if let ClientEvent::Message { message, .. } = self.next_event().await
+                && let Some(event) = message.event()
+            {
+                let event = event.clone();
+                return (message, event);
             }
         }
     }
@@ -222,8 +235,15 @@ impl TestClient {
         ids
     }
 
-    /// Every message of a conversation, oldest first, fetched page by page.
+    /// Every message someone wrote in a conversation, oldest first, leaving out room events.
     pub async fn whole_history(&self, target: &chat_proto::Target) -> Vec<chat_proto::Message> {
+        let mut messages = self.full_history(target).await;
+        messages.retain(|m| m.text().is_some());
+        messages
+    }
+
+    /// Every message of a conversation, room events too, oldest first, fetched page by page.
+    pub async fn full_history(&self, target: &chat_proto::Target) -> Vec<chat_proto::Message> {
         let mut messages = Vec::new();
         let mut before = None;
         loop {

@@ -91,7 +91,7 @@ async fn a_user_may_be_online_from_several_clients() {
         .unwrap();
     for device in [&mut laptop, &mut phone] {
         let (message, conversation, _) = device.next_message().await;
-        assert_eq!(message.text, "hi alice");
+        assert_eq!(message.text(), Some("hi alice"));
         assert_eq!(conversation, dm);
     }
     // What one device sends, the other sees too.
@@ -102,10 +102,15 @@ async fn a_user_may_be_online_from_several_clients() {
         .unwrap();
     let (message, conversation, _) = phone.next_message().await;
     assert_eq!(
-        (message.text.as_str(), conversation),
+        (message.text().unwrap(), conversation),
         ("from the laptop", dm)
     );
     // Bob sees his own message echoed, then the reply.
-    let texts: Vec<_> = bob.messages(2).await.into_iter().map(|m| m.text).collect();
+    let texts: Vec<_> = bob
+        .messages(2)
+        .await
+        .into_iter()
+        .map(|m| m.text().unwrap().to_owned())
+        .collect();
     assert_eq!(texts, ["hi alice", "from the laptop"]);
 }

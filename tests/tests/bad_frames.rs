@@ -54,7 +54,7 @@ async fn an_oversized_frame_closes_only_that_connection() {
         .whole_history(&general)
         .await
         .into_iter()
-        .map(|m| m.text)
+        .map(|m| m.text().unwrap().to_owned())
         .collect();
     assert_eq!(texts, ["before", "after"]);
 }
@@ -119,12 +119,15 @@ async fn a_version_mismatch_names_both_versions() {
             assert_eq!(
                 reply.code,
                 ErrorCode::VersionMismatch {
-                    server: 1,
+                    server: chat_proto::PROTOCOL_VERSION,
                     client: 999
                 }
             );
             assert!(
-                reply.message.contains("999") && reply.message.contains('1'),
+                reply.message.contains("999")
+                    && reply
+                        .message
+                        .contains(&chat_proto::PROTOCOL_VERSION.to_string()),
                 "{}",
                 reply.message
             );

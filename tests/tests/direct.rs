@@ -34,7 +34,7 @@ async fn a_direct_message_reaches_only_its_two_people() {
         .unwrap();
     let (message, conversation, history) = bob.next_message().await;
     assert_eq!(
-        (message.text.as_str(), &conversation, history),
+        (message.text().unwrap(), &conversation, history),
         ("just between us", &at("alice"), false)
     );
     assert_eq!(message.from.as_str(), "alice");
@@ -75,7 +75,7 @@ async fn messages_sent_while_offline_are_delivered_at_the_next_login() {
 
     let mut bob = server.login("bob").await;
     let messages = bob.messages(2).await;
-    let got: Vec<_> = messages.iter().map(|m| (m.id, m.text.as_str())).collect();
+    let got: Vec<_> = messages.iter().map(|m| (m.id, m.text().unwrap())).collect();
     assert_eq!(got, [(first, "are you there?"), (second, "call me")]);
     bob.assert_no_message(Duration::from_millis(300)).await;
 

@@ -32,11 +32,17 @@ async fn two_scripts_chat_in_a_room_and_privately() {
         json!({"type": "ready", "user": "bob", "rooms": []})
     );
 
-    // The joiner hears of its own join, as IRC clients do, then gets the answer.
+    // The joiner hears of its own join, as IRC clients do, and of the room's creation,
+    // then gets the answer.
     alice.type_lines("/join #general\n").await;
     assert_eq!(
         alice.line().await,
         json!({"type": "joined", "room": "#general", "user": "alice"})
+    );
+    let created = alice.line().await;
+    assert_eq!(
+        (created["type"].as_str(), created["text"].as_str()),
+        (Some("room_event"), Some("alice created this room"))
     );
     assert_eq!(
         alice.line().await,
@@ -76,12 +82,18 @@ async fn two_scripts_chat_in_a_room_and_privately() {
     assert_eq!(second["target"], "@alice");
 
     bob.type_lines("/history #general 10\n").await;
+    let created = bob.line().await;
+    assert_eq!(
+        (created["type"].as_str(), created["event"]["kind"].as_str()),
+        (Some("room_event"), Some("created"))
+    );
+    assert_eq!(created["history"], true);
     let history = message(&bob.line().await);
     assert_eq!(history["text"], "hello, bob");
     assert_eq!(history["history"], true);
     assert_eq!(
         bob.next_of("ok").await,
-        json!({"type": "ok", "command": "history", "target": "#general", "count": 1, "complete": true})
+        json!({"type": "ok", "command": "history", "target": "#general", "count": 2, "complete": true})
     );
 
     alice.type_lines("/quit\n").await;
@@ -142,6 +154,8 @@ async fn every_bad_command_gets_one_error_line_in_order() {
 #[tokio::test]
 async fn a_join_and_a_message_typed_at_once_both_succeed() {
     let server = TestServer::start().await;
+    // Made by someone else: its owner could not leave it.
+    server.register("erin").await.join_room("new-room").await;
     let mut dave = server.headless("dave");
     dave.next_of("ready").await;
     dave.type_lines("/join #new-room\nfirst words\n/part\n")

@@ -106,7 +106,7 @@ async fn a_flooding_user_is_refused_while_others_carry_on() {
         .messages(accepted + 1)
         .await
         .into_iter()
-        .map(|m| (m.id, m.text))
+        .map(|m| (m.id, m.text().unwrap().to_owned()))
         .collect();
     assert_eq!(texts.last().unwrap(), &(id, "not spam".to_string()));
 }
@@ -130,7 +130,7 @@ async fn the_per_address_connection_cap_holds_and_says_so() {
     for _ in 0..50 {
         let mut raw = server.raw().await;
         raw.send(ClientFrame::Hello(chat_proto::Hello {
-            version: 1,
+            version: chat_proto::PROTOCOL_VERSION,
             client: "t".into(),
         }))
         .await;

@@ -10,18 +10,20 @@
 
 mod ops;
 mod queries;
+mod rooms;
 mod schema;
 mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
 
-use chat_proto::{Message, MessageId, RoomName, UserName};
+use chat_proto::{ErrorReply, Message, MessageId, Role, RoomName, UserName};
 use r2d2_sqlite::SqliteConnectionManager;
 use tokio::sync::{mpsc, oneshot};
 
-pub use ops::{Appended, Destination, JoinedRoom, NewMessage};
+pub use ops::{Appended, Destination, NewMessage};
 pub use queries::{Budget, Credentials, LoginState, RoomRecord, message_bytes};
+pub use rooms::{Change, JoinMode, JoinedRoom, Managed};
 
 use ops::Op;
 use writer::{Queued, Writer};
@@ -56,9 +58,20 @@ pub struct StoreOptions {
 ///
 /// Implementations must not block: they run between commits.
 pub trait CommitListener: Send + Sync + 'static {
+    /// A message was stored; a room event in it has already changed the room.
     fn message(&self, message: &Message);
-    fn joined(&self, room: &RoomName, id: ConversationId, user: &UserName);
+    /// `user` became a member; a room that was not known yet was just created.
+    fn joined(
+        &self,
+        room: &RoomName,
+        id: ConversationId,
+        user: &UserName,
+        role: Role,
+        private: bool,
+    );
     fn left(&self, room: &RoomName, user: &UserName);
+    /// The room is gone, with its history.
+    fn deleted(&self, room: &RoomName, by: &UserName);
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +80,9 @@ pub enum StoreError {
     NameTaken,
     #[error("no such room")]
     NoSuchRoom,
+    /// The write was refused for the client's own reason: not allowed, or not sensible.
+    #[error("refused: {0}")]
+    Refused(ErrorReply),
     #[error("database is full")]
     Full,
     #[error("database: {0}")]
@@ -162,19 +178,42 @@ impl Store {
         self.submit(ops::AddToken { user, token_hash }).await
     }
 
-    /// Joins a room, creating it when it does not exist.
+    /// Joins a room; `mode` says what happens when it does not exist.
     pub async fn join(
         &self,
         user: UserId,
         name: UserName,
         room: RoomName,
+        mode: JoinMode,
     ) -> WriteResult<JoinedRoom> {
-        self.submit(ops::Join { user, name, room }).await
+        self.submit(rooms::Join {
+            user,
+            name,
+            room,
+            mode,
+        })
+        .await
     }
 
-    /// Leaves a room; false when the user was not a member.
-    pub async fn leave(&self, user: UserId, name: UserName, room: RoomName) -> WriteResult<bool> {
-        self.submit(ops::Leave { user, name, room }).await
+    pub async fn leave(&self, user: UserId, name: UserName, room: RoomName) -> WriteResult<()> {
+        self.submit(rooms::Leave { user, name, room }).await
+    }
+
+    /// Changes a room, if the actor's standing in it allows.
+    pub async fn manage(
+        &self,
+        actor: UserId,
+        actor_name: UserName,
+        room: RoomName,
+        change: Change,
+    ) -> WriteResult<Managed> {
+        self.submit(rooms::Manage {
+            actor,
+            actor_name,
+            room,
+            change,
+        })
+        .await
     }
 
     /// Stores a message, or finds the one already stored under the same client id.

@@ -4,10 +4,11 @@
 //! failing write (a taken name, say) is rolled back alone; once the batch has committed,
 //! [`Op::publish`] tells the listener what changed.
 
-use chat_proto::{ClientMsgId, Message, MessageId, RoomName, Target, UserName};
+use chat_proto::{Body, ClientMsgId, Message, MessageId, RoomName, Target, UserName};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{CommitListener, ConversationId, StoreError, UserId, now_ms};
+use crate::permissions::{self, Action, Standing};
 
 /// One kind of write.
 pub trait Op: Send + 'static {
@@ -55,85 +56,6 @@ impl Op for AddToken {
             params![self.token_hash, self.user.0, now_ms()],
         )?;
         Ok(())
-    }
-}
-
-pub struct Join {
-    pub user: UserId,
-    pub name: UserName,
-    pub room: RoomName,
-}
-
-/// The outcome of a join.
-#[derive(Debug, Clone)]
-pub struct JoinedRoom {
-    pub conversation: ConversationId,
-    /// The room did not exist before.
-    pub created: bool,
-    /// The user was not a member before.
-    pub newly_joined: bool,
-    /// The room's newest message, as a resume point for the new member.
-    pub latest: MessageId,
-}
-
-impl Op for Join {
-    type Output = JoinedRoom;
-
-    fn apply(&self, conn: &Connection) -> Result<JoinedRoom, StoreError> {
-        let now = now_ms();
-        let created = conn.execute(
-            "INSERT INTO conversations (room, created_ms) VALUES (?1, ?2)
-             ON CONFLICT (room) DO NOTHING",
-            params![self.room.as_str(), now],
-        )? == 1;
-        let conversation = ConversationId(conn.query_row(
-            "SELECT id FROM conversations WHERE room = ?1",
-            [self.room.as_str()],
-            |row| row.get(0),
-        )?);
-        let newly_joined = conn.execute(
-            "INSERT INTO members (conversation_id, user_id, joined_ms) VALUES (?1, ?2, ?3)
-             ON CONFLICT DO NOTHING",
-            params![conversation.0, self.user.0, now],
-        )? == 1;
-        let latest = latest_in(conn, conversation)?;
-        Ok(JoinedRoom {
-            conversation,
-            created,
-            newly_joined,
-            latest,
-        })
-    }
-
-    fn publish(&self, output: &JoinedRoom, listener: &dyn CommitListener) {
-        if output.newly_joined {
-            listener.joined(&self.room, output.conversation, &self.name);
-        }
-    }
-}
-
-pub struct Leave {
-    pub user: UserId,
-    pub name: UserName,
-    pub room: RoomName,
-}
-
-impl Op for Leave {
-    type Output = bool;
-
-    fn apply(&self, conn: &Connection) -> Result<bool, StoreError> {
-        let removed = conn.execute(
-            "DELETE FROM members WHERE user_id = ?1
-             AND conversation_id = (SELECT id FROM conversations WHERE room = ?2)",
-            params![self.user.0, self.room.as_str()],
-        )?;
-        Ok(removed == 1)
-    }
-
-    fn publish(&self, was_member: &bool, listener: &dyn CommitListener) {
-        if *was_member {
-            listener.left(&self.room, &self.name);
-        }
     }
 }
 
@@ -232,24 +154,22 @@ impl Op for NewMessage {
     type Output = Appended;
 
     fn apply(&self, conn: &Connection) -> Result<Appended, StoreError> {
-        let conversation = self
-            .destination
-            .conversation(conn, true)?
-            .ok_or(StoreError::NoSuchRoom)?;
+        let (conversation, to) = self.checked_destination(conn)?;
         // The client id is stored as the same 64 bits, signed, as SQLite integers are.
         let client_id = self.client_id.0 as i64;
         // Statements on this path are prepared once per connection and cached: preparing
         // them for every message cost more than running them.
         let earlier = conn
             .prepare_cached(
-                "SELECT id, ts_ms, body FROM messages WHERE sender_id = ?1 AND client_id = ?2",
+                "SELECT id, ts_ms, body FROM messages
+                 WHERE sender_id = ?1 AND client_id = ?2 AND kind = 0",
             )?
             .query_row(params![self.sender.0, client_id], |row| {
                 Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
             })
             .optional()?;
         if let Some((id, ts_ms, text)) = earlier {
-            let message = self.message(MessageId(id as u64), ts_ms, text);
+            let message = self.message(to, MessageId(id as u64), ts_ms, text);
             return Ok(Appended {
                 message,
                 duplicate: true,
@@ -269,7 +189,7 @@ impl Op for NewMessage {
         ])?;
         let id = MessageId(conn.last_insert_rowid() as u64);
         Ok(Appended {
-            message: self.message(id, ts_ms, self.text.clone()),
+            message: self.message(to, id, ts_ms, self.text.clone()),
             duplicate: false,
         })
     }
@@ -282,12 +202,45 @@ impl Op for NewMessage {
 }
 
 impl NewMessage {
-    fn message(&self, id: MessageId, ts_ms: i64, text: String) -> Message {
+    /// The conversation and the message's target as of this commit. A room's membership is
+    /// checked again here, in commit order, so that a message sent as its sender is being
+    /// removed cannot land after the removal; and its name is read again, in case the room
+    /// was renamed since the request arrived.
+    fn checked_destination(
+        &self,
+        conn: &Connection,
+    ) -> Result<(ConversationId, Target), StoreError> {
+        let Destination::Room { id, .. } = &self.destination else {
+            let conversation = self
+                .destination
+                .conversation(conn, true)?
+                .ok_or(StoreError::NoSuchRoom)?;
+            return Ok((conversation, self.destination.target_from(&self.from)));
+        };
+        let name: Option<String> = conn
+            .prepare_cached(
+                "SELECT c.room FROM members m JOIN conversations c ON c.id = m.conversation_id
+                 WHERE m.conversation_id = ?1 AND m.user_id = ?2",
+            )?
+            .query_row(params![id.0, self.sender.0], |row| row.get(0))
+            .optional()?;
+        let name = name.ok_or_else(|| {
+            StoreError::Refused(permissions::refusal(
+                Action::Send,
+                Standing::Outsider,
+                false,
+            ))
+        })?;
+        let name = super::queries::parse_name(&name)?;
+        Ok((*id, Target::Room(name)))
+    }
+
+    fn message(&self, to: Target, id: MessageId, ts_ms: i64, text: String) -> Message {
         Message {
             id,
-            to: self.destination.target_from(&self.from),
+            to,
             from: self.from.clone(),
-            text,
+            body: Body::Text(text),
             ts_ms,
         }
     }

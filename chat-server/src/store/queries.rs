@@ -1,6 +1,6 @@
 //! Reads, run on the pool's read-only connections.
 
-use chat_proto::{Message, MessageId, RoomName, UserName};
+use chat_proto::{Body, Invitation, Message, MessageId, Role, RoomName, UserName};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::ops::Destination;
@@ -18,7 +18,9 @@ pub struct Credentials {
 pub struct RoomRecord {
     pub name: RoomName,
     pub id: ConversationId,
-    pub members: Vec<UserName>,
+    pub private: bool,
+    pub topic: String,
+    pub members: Vec<(UserName, Role)>,
 }
 
 /// What a login needs to tell the client where to resume.
@@ -30,6 +32,8 @@ pub struct LoginState {
     pub seen_mark: MessageId,
     /// Newest message id now.
     pub newest: MessageId,
+    /// Invitations the user has not answered.
+    pub invitations: Vec<Invitation>,
 }
 
 /// How much one page may hold: a count the client asked for, and bytes that keep the reply
@@ -53,7 +57,7 @@ impl Budget {
 }
 
 /// Names are validated when written, so a bad one read back is corruption.
-fn parse_name<T: std::str::FromStr>(raw: &str) -> rusqlite::Result<T> {
+pub(super) fn parse_name<T: std::str::FromStr>(raw: &str) -> rusqlite::Result<T> {
     raw.parse()
         .map_err(|_| rusqlite::Error::InvalidColumnName(format!("invalid name {raw:?}")))
 }
@@ -102,7 +106,7 @@ pub fn user_id(conn: &Connection, name: &UserName) -> Result<Option<UserId>, Sto
 pub fn rooms(conn: &Connection) -> Result<Vec<RoomRecord>, StoreError> {
     let mut rooms: Vec<RoomRecord> = Vec::new();
     let mut stmt = conn.prepare(
-        "SELECT c.id, c.room, u.name FROM conversations c
+        "SELECT c.id, c.room, c.private, c.topic, u.name, m.role FROM conversations c
          LEFT JOIN members m ON m.conversation_id = c.id
          LEFT JOIN users u ON u.id = m.user_id
          WHERE c.room IS NOT NULL ORDER BY c.id",
@@ -111,19 +115,21 @@ pub fn rooms(conn: &Connection) -> Result<Vec<RoomRecord>, StoreError> {
     while let Some(row) = rows.next()? {
         let id = ConversationId(row.get(0)?);
         if rooms.last().is_none_or(|room| room.id != id) {
-            let name = parse_name(&row.get::<_, String>(1)?)?;
             rooms.push(RoomRecord {
-                name,
+                name: parse_name(&row.get::<_, String>(1)?)?,
                 id,
+                private: row.get(2)?,
+                topic: row.get(3)?,
                 members: Vec::new(),
             });
         }
-        if let Some(member) = row.get::<_, Option<String>>(2)? {
+        if let Some(member) = row.get::<_, Option<String>>(4)? {
+            let role = super::rooms::role_column(row, 5)?;
             rooms
                 .last_mut()
                 .expect("pushed above")
                 .members
-                .push(parse_name(&member)?);
+                .push((parse_name(&member)?, role));
         }
     }
     Ok(rooms)
@@ -146,10 +152,25 @@ pub fn login_state(conn: &Connection, user: UserId) -> Result<LoginState, StoreE
     let direct_peers = stmt
         .query_map([user.0], |row| parse_name(&row.get::<_, String>(0)?))?
         .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT c.room, u.name FROM invitations i
+         JOIN conversations c ON c.id = i.conversation_id
+         JOIN users u ON u.id = i.by_id
+         WHERE i.user_id = ?1 ORDER BY i.created_ms",
+    )?;
+    let invitations = stmt
+        .query_map([user.0], |row| {
+            Ok(Invitation {
+                room: parse_name(&row.get::<_, String>(0)?)?,
+                by: parse_name(&row.get::<_, String>(1)?)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
     Ok(LoginState {
         direct_peers,
         seen_mark: MessageId(seen_mark as u64),
         newest: MessageId(newest as u64),
+        invitations,
     })
 }
 
@@ -177,7 +198,12 @@ fn fit(messages: &mut Vec<Message>, max_bytes: usize) -> bool {
 /// A generous estimate of a message's encoded size.
 pub fn message_bytes(message: &Message) -> usize {
     const FIXED: usize = 64;
-    FIXED + message.text.len() + message.from.as_str().len() + chat_proto::names::MAX_ROOM_NAME
+    let body = match &message.body {
+        Body::Text(text) => text.len(),
+        // The longest event: a topic, or a reason and a name.
+        Body::Event(_) => chat_proto::MAX_TOPIC_LEN + chat_proto::names::MAX_ROOM_NAME * 2,
+    };
+    FIXED + body + message.from.as_str().len() + chat_proto::names::MAX_ROOM_NAME
 }
 
 pub fn page_before(
@@ -235,17 +261,28 @@ fn select(
     params: impl rusqlite::Params,
 ) -> Result<Vec<Message>, StoreError> {
     let sql = format!(
-        "SELECT m.id, u.name, m.body, m.ts_ms FROM messages m
+        "SELECT m.id, u.name, m.body, m.ts_ms, m.kind FROM messages m
          JOIN users u ON u.id = m.sender_id {filter}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params, |row| {
         let from: UserName = parse_name(&row.get::<_, String>(1)?)?;
+        let text: String = row.get(2)?;
+        let body = match row.get::<_, i64>(4)? {
+            0 => Body::Text(text),
+            _ => Body::Event(serde_json::from_str(&text).map_err(|err| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    2,
+                    rusqlite::types::Type::Text,
+                    err.into(),
+                )
+            })?),
+        };
         Ok(Message {
             id: MessageId(row.get::<_, i64>(0)? as u64),
             to: destination.target_from(&from),
             from,
-            text: row.get(2)?,
+            body,
             ts_ms: row.get(3)?,
         })
     })?;
@@ -263,7 +300,7 @@ mod tests {
             id: MessageId(1),
             to: Target::User(from.clone()),
             from,
-            text: "x".repeat(len),
+            body: Body::Text("x".repeat(len)),
             ts_ms: 0,
         }
     }

@@ -55,6 +55,46 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX messages_by_client_id ON messages (sender_id, client_id);
     CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
     ",
+    // 2: rooms as groups: visibility, topic, roles, invitations, bans, and room events
+    // stored as messages.
+    "
+    ALTER TABLE conversations ADD COLUMN private INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN topic TEXT NOT NULL DEFAULT '';
+
+    -- 0 owner, 1 admin, 2 member.
+    ALTER TABLE members ADD COLUMN role INTEGER NOT NULL DEFAULT 2;
+    -- Rooms made before roles existed are owned by their earliest member.
+    UPDATE members SET role = 0 WHERE (conversation_id, user_id) IN (
+        SELECT conversation_id, user_id FROM (
+            SELECT m.conversation_id, m.user_id, ROW_NUMBER() OVER (
+                PARTITION BY m.conversation_id ORDER BY m.joined_ms, m.user_id) AS n
+            FROM members m JOIN conversations c ON c.id = m.conversation_id
+            WHERE c.room IS NOT NULL)
+        WHERE n = 1);
+
+    CREATE TABLE invitations (
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        user_id         INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        by_id           INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_ms      INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX invitations_by_user ON invitations (user_id);
+
+    CREATE TABLE bans (
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        user_id         INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        by_id           INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        reason          TEXT NOT NULL,
+        created_ms      INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+    ) WITHOUT ROWID;
+
+    -- 0 text; 1 a room event, its body JSON. Only text carries a client id.
+    ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+    DROP INDEX messages_by_client_id;
+    CREATE UNIQUE INDEX messages_by_client_id ON messages (sender_id, client_id) WHERE kind = 0;
+    ",
 ];
 
 /// Brings the database up to the current schema.
@@ -73,6 +113,29 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rooms_from_before_roles_get_their_earliest_member_as_owner() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, name, password_hash, created_ms) VALUES
+                 (1, 'alice', '', 0), (2, 'bob', '', 0);
+             INSERT INTO conversations (id, room, created_ms) VALUES (1, 'general', 0);
+             INSERT INTO members VALUES (1, 2, 10), (1, 1, 20);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let roles: Vec<(i64, i64)> = conn
+            .prepare("SELECT user_id, role FROM members ORDER BY user_id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(roles, [(1, 2), (2, 0)]);
+    }
 
     #[test]
     fn migrating_twice_is_harmless() {

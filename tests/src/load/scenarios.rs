@@ -64,7 +64,9 @@ async fn read_until(
     let mut messages = 0;
     while messages < expected {
         match reader.next().await.ok_or("connection closed")?? {
-            ServerFrame::Event(Event::Message(_)) => messages += 1,
+            ServerFrame::Event(Event::Message(message)) if message.text().is_some() => {
+                messages += 1;
+            }
             ServerFrame::Reply { result, .. } => {
                 result?;
                 if let Some(window) = &window {
@@ -244,7 +246,8 @@ async fn record_latency(
     while histogram.len() < expected {
         match reader.next().await.ok_or("connection closed")?? {
             ServerFrame::Event(Event::Message(message)) => {
-                let sent: u64 = message.text.parse()?;
+                let Some(text) = message.text() else { continue };
+                let sent: u64 = text.parse()?;
                 let now = u64::try_from(epoch.elapsed().as_micros())?;
                 histogram.record(now.saturating_sub(sent))?;
             }
