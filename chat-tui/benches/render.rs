@@ -9,7 +9,9 @@
 
 use std::hint::black_box;
 
-use chat_proto::{Message, MessageId, Page, RoomName, RoomSummary, Session, Target, UserName};
+use chat_proto::{
+    Body, Message, MessageId, Page, RoomName, RoomSummary, Session, Target, UserName,
+};
 use chat_tui::app::{Action, App, Keymap, Reply, Settings, Start};
 use chat_tui::client::ClientEvent;
 use chat_tui::config::DEFAULT_SCROLLBACK;
@@ -45,7 +47,7 @@ fn message(id: u64) -> Message {
         id: MessageId(id),
         to: general(),
         from: UserName::new(senders[(id % 5) as usize]).unwrap(),
-        text,
+        body: Body::Text(text),
         ts_ms: 1_764_666_000_000 + id as i64 * 60_000,
     }
 }
@@ -70,10 +72,13 @@ fn app(scrollback: usize) -> App {
     app.update(Action::Connected(Session {
         user: UserName::new("alice").unwrap(),
         token: String::new(),
+        invitations: vec![],
         conversations: vec![],
         rooms: vec![RoomSummary {
             name: RoomName::new("general").unwrap(),
             members: 5,
+            private: false,
+            topic: String::new(),
         }],
     }));
     app

@@ -15,12 +15,18 @@ const MEMBERS_FROM: u16 = 90;
 /// Narrowest terminal that still shows the rooms pane.
 const ROOMS_FROM: u16 = 50;
 
+/// Shortest message column that gives its top row to the title (the conversation's name
+/// and topic); a shorter one keeps every row for messages.
+const TITLE_FROM: u16 = 6;
+
 /// The panes of the chat screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Panes {
     /// The DM tabs, across the top.
     pub tabs: Rect,
     pub rooms: Option<Rect>,
+    /// The row above the messages naming the conversation, with the room's topic.
+    pub title: Option<Rect>,
     pub messages: Rect,
     pub members: Option<Rect>,
     pub status: Rect,
@@ -46,15 +52,19 @@ impl Panes {
         } else {
             0
         };
-        let [rooms, messages, members] = Layout::horizontal([
+        let [rooms, column, members] = Layout::horizontal([
             Constraint::Length(rooms_width),
             Constraint::Fill(1),
             Constraint::Length(members_width),
         ])
         .areas(body);
+        let title_height = u16::from(column.height >= TITLE_FROM);
+        let [title, messages] =
+            Layout::vertical([Constraint::Length(title_height), Constraint::Fill(1)]).areas(column);
         Self {
             tabs,
             rooms: (rooms_width > 0).then_some(rooms),
+            title: (title_height > 0).then_some(title),
             messages,
             members: (members_width > 0).then_some(members),
             status,
@@ -78,7 +88,8 @@ mod tests {
         assert_eq!(panes.rooms.map(|r| r.width), Some(ROOMS_WIDTH));
         assert_eq!(panes.members.map(|r| r.width), Some(MEMBERS_WIDTH));
         assert_eq!(panes.messages.width, 120 - ROOMS_WIDTH - MEMBERS_WIDTH);
-        assert_eq!(panes.messages.height, 37);
+        assert_eq!(panes.title.map(|t| (t.y, t.height)), Some((1, 1)));
+        assert_eq!(panes.messages.height, 36);
         assert_eq!(panes.input.y, 39);
     }
 
@@ -88,5 +99,12 @@ mod tests {
         assert!(panes.members.is_none());
         assert!(panes.rooms.is_some());
         assert!(Panes::of_size(40, 20).rooms.is_none());
+    }
+
+    #[test]
+    fn a_short_terminal_gives_the_title_row_to_messages() {
+        let panes = Panes::of_size(80, 7);
+        assert!(panes.title.is_none());
+        assert_eq!(panes.messages.height, 4);
     }
 }

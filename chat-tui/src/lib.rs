@@ -9,6 +9,7 @@
 //! - [`tui`]: the terminal, the event loop, and the network work the app asks for.
 //! - [`cli`], [`config`]: the command line and the config file, merged into settings.
 //! - [`known_servers`]: trust on first use: the certificates the user has accepted.
+//! - [`room_event`]: changes to rooms in words, for the terminal and headless mode alike.
 //! - [`sanitize`], [`emoji`], [`text`], [`layout`], [`theme`]: what the views build on.
 
 pub mod app;
@@ -20,10 +21,11 @@ pub mod emoji;
 pub mod headless;
 pub mod known_servers;
 pub mod layout;
+pub mod room_event;
 pub mod sanitize;
 pub mod text;
 pub mod theme;
 pub mod tui;
 pub mod ui;
 
-pub use client::{Client, ClientConfig, ClientError, ClientEvent};
+pub use client::{Client, ClientConfig, ClientError, ClientEvent, RoomChange};

@@ -9,8 +9,9 @@ use chat_proto::{
     ClientFrame, ClientMsgId, Credential, ErrorCode, ErrorReply, Event, MessageId, Request,
     Response, RoomSummary,
 };
+use chat_proto::{Role, RoomEvent};
 use chat_tui::{Client, ClientError, ClientEvent};
-use support::{Conn, PATIENCE, Server, in_room, message, point, room, session, user};
+use support::{Conn, PATIENCE, Server, in_room, message, point, room, room_event, session, user};
 use tokio::sync::mpsc;
 
 async fn next_event(events: &mut mpsc::Receiver<ClientEvent>) -> Option<ClientEvent> {
@@ -107,7 +108,9 @@ async fn first_login_catches_up_and_holds_live_events_until_done() {
         client.session().rooms,
         vec![RoomSummary {
             name: room("a"),
-            members: 2
+            members: 2,
+            private: false,
+            topic: String::new(),
         }]
     );
     assert_eq!(client.user(), &user("alice"));
@@ -336,6 +339,8 @@ async fn a_room_joined_resumes_from_the_join_after_a_reconnect() {
     let summary = RoomSummary {
         name: room("b"),
         members: 4,
+        private: false,
+        topic: String::new(),
     };
     conn.reply(
         id,
@@ -429,9 +434,9 @@ async fn server_errors_reach_the_caller() {
     let (client, _events, mut conn) = connected(&mut server).await;
     let sending = tokio::spawn(async move { client.send(in_room("zzz"), "x".into()).await });
     let (id, _) = conn.request().await;
-    conn.refuse(id, ErrorCode::NotMember).await;
+    conn.refuse(id, ErrorCode::Forbidden).await;
     let err = sending.await.unwrap().unwrap_err();
-    assert_eq!(err.code(), "not_member");
+    assert_eq!(err.code(), "forbidden");
 }
 
 #[tokio::test]
@@ -550,4 +555,214 @@ async fn a_quiet_client_pings_and_gives_up_when_no_answer_comes() {
         }
         other => panic!("expected a disconnect, got {other:?}"),
     }
+}
+
+/// Drops the connection and logs in again with `rooms`; returns the catch-up's points.
+async fn reconnect(
+    server: &mut Server,
+    conn: Conn,
+    events: &mut mpsc::Receiver<ClientEvent>,
+    rooms: &[(&str, u64)],
+) -> Vec<chat_proto::ResumePoint> {
+    drop(conn);
+    expect_disconnected(events).await;
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", rooms)).await;
+    conn.catch_up(vec![], true).await
+}
+
+#[tokio::test]
+async fn a_renamed_room_resumes_under_its_new_name_from_where_it_was() {
+    let mut server = Server::start().await;
+    let (_client, mut events, mut conn) = connected(&mut server).await;
+    // An older #b, since left and gone, had reached 50: ids need not be shared across
+    // rooms, so that says nothing of the renamed room's messages.
+    conn.event(Event::Message(message(50, in_room("b"), "bob")))
+        .await;
+    conn.event(Event::Message(message(6, in_room("a"), "bob")))
+        .await;
+    let rename = RoomEvent::Renamed {
+        from: room("a"),
+        to: room("b"),
+    };
+    conn.event(Event::Message(room_event(8, "b", "bob", rename)))
+        .await;
+    assert_eq!(message_ids(&mut events, 2).await, vec![50, 6]);
+    match next_event(&mut events).await {
+        Some(ClientEvent::Message {
+            message,
+            conversation,
+            ..
+        }) => assert_eq!((message.id.0, conversation), (8, in_room("b"))),
+        other => panic!("expected the rename, got {other:?}"),
+    }
+
+    // The server names the room by its new name, at its newest message; the client
+    // resumes from the rename, so nothing said after it is skipped.
+    let points = reconnect(&mut server, conn, &mut events, &[("b", 30)]).await;
+    assert_eq!(points, vec![point(in_room("b"), 8)]);
+}
+
+#[tokio::test]
+async fn a_user_removed_from_a_room_hears_no_more_of_it_and_forgets_where_it_was() {
+    let mut server = Server::start().await;
+    let (_client, mut events, mut conn) = connected(&mut server).await;
+    let kick = RoomEvent::Kicked {
+        user: user("alice"),
+        reason: "spam".into(),
+    };
+    conn.event(Event::Message(room_event(6, "a", "bob", kick.clone())))
+        .await;
+    conn.event(Event::Message(room_event(6, "a", "bob", kick)))
+        .await;
+    conn.event(Event::Joined {
+        room: room("a"),
+        user: user("carol"),
+    })
+    .await;
+    conn.event(Event::Message(message(7, in_room("a"), "bob")))
+        .await;
+    conn.event(Event::Presence {
+        user: user("bob"),
+        online: false,
+    })
+    .await;
+
+    match next_event(&mut events).await {
+        Some(ClientEvent::Message { message, .. }) => {
+            assert_eq!(
+                message.event().and_then(RoomEvent::removes),
+                Some(&user("alice"))
+            );
+        }
+        other => panic!("expected the kick, got {other:?}"),
+    }
+    assert!(
+        matches!(
+            next_event(&mut events).await,
+            Some(ClientEvent::Presence { .. })
+        ),
+        "nothing more of #a comes through"
+    );
+
+    // Back in the room from another device: it resumes from the server's point, not from
+    // the removal, which would hand over what was said while the user was out.
+    let points = reconnect(&mut server, conn, &mut events, &[("a", 40)]).await;
+    assert_eq!(points, vec![point(in_room("a"), 40)]);
+}
+
+#[tokio::test]
+async fn a_deleted_room_is_reported_and_its_cursor_dropped() {
+    let mut server = Server::start().await;
+    let (_client, mut events, mut conn) = connected(&mut server).await;
+    conn.event(Event::Message(message(6, in_room("a"), "bob")))
+        .await;
+    conn.event(Event::RoomDeleted {
+        room: room("a"),
+        by: user("bob"),
+    })
+    .await;
+    assert_eq!(message_ids(&mut events, 1).await, vec![6]);
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(ClientEvent::RoomDeleted {
+            room: room("a"),
+            by: user("bob")
+        })
+    );
+
+    // A new room of the same name starts afresh.
+    let points = reconnect(&mut server, conn, &mut events, &[("a", 2)]).await;
+    assert_eq!(points, vec![point(in_room("a"), 2)]);
+}
+
+#[tokio::test]
+async fn invitations_arrive_as_events_and_accepting_one_joins_the_room() {
+    let mut server = Server::start().await;
+    let (client, mut events, mut conn) = connected(&mut server).await;
+    let invitation = chat_proto::Invitation {
+        room: room("secret"),
+        by: user("bob"),
+    };
+    conn.event(Event::Invited(invitation.clone())).await;
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(ClientEvent::Invited(invitation))
+    );
+
+    let accepter = client.clone();
+    let accepting = tokio::spawn(async move { accepter.accept(room("secret")).await });
+    let (id, request) = conn.request().await;
+    assert_eq!(
+        request,
+        Request::Accept {
+            room: room("secret")
+        }
+    );
+    let summary = RoomSummary {
+        name: room("secret"),
+        members: 2,
+        private: true,
+        topic: "plans".into(),
+    };
+    conn.reply(
+        id,
+        Response::Joined {
+            room: summary.clone(),
+            latest: MessageId(12),
+        },
+    )
+    .await;
+    assert_eq!(accepting.await.unwrap().unwrap(), summary);
+
+    let points = reconnect(&mut server, conn, &mut events, &[("a", 5), ("secret", 30)]).await;
+    assert_eq!(points[1], point(in_room("secret"), 12));
+}
+
+#[tokio::test]
+async fn group_requests_go_out_as_asked_and_their_errors_come_back() {
+    let mut server = Server::start().await;
+    let (client, _events, mut conn) = connected(&mut server).await;
+    let asker = client.clone();
+    let asking = tokio::spawn(async move {
+        asker.set_role(room("a"), user("bob"), Role::Owner).await?;
+        asker.kick(room("a"), user("carol"), "spam".into()).await
+    });
+    let (id, request) = conn.request().await;
+    assert_eq!(
+        request,
+        Request::SetRole {
+            room: room("a"),
+            user: user("bob"),
+            role: Role::Owner
+        }
+    );
+    conn.reply(id, Response::Done).await;
+    let (id, request) = conn.request().await;
+    assert_eq!(
+        request,
+        Request::Kick {
+            room: room("a"),
+            user: user("carol"),
+            reason: "spam".into()
+        }
+    );
+    conn.refuse(id, ErrorCode::Forbidden).await;
+    let err = asking.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), "forbidden");
+
+    let creating = tokio::spawn(async move { client.create(room("new"), true).await });
+    let (id, request) = conn.request().await;
+    assert_eq!(
+        request,
+        Request::Create {
+            room: room("new"),
+            private: true
+        }
+    );
+    conn.reply(id, Response::Rooms(vec![])).await;
+    assert!(matches!(
+        creating.await.unwrap(),
+        Err(ClientError::Protocol(_))
+    ));
 }

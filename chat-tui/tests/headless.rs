@@ -2,9 +2,11 @@
 
 mod support;
 
-use chat_proto::{MessageId, Page, Request, Response, RoomSummary, Target};
+use chat_proto::{
+    Event, Invitation, MessageId, Page, Request, Response, RoomEvent, RoomSummary, Target,
+};
 use serde_json::{Value, json};
-use support::{PATIENCE, Server, in_room, message, room, session};
+use support::{PATIENCE, Server, in_room, message, room, room_event, session, user};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
 
 struct Script {
@@ -96,6 +98,8 @@ async fn answers_come_in_command_order_though_replies_do_not() {
     let joined = RoomSummary {
         name: room("a"),
         members: 3,
+        private: false,
+        topic: String::new(),
     };
     conn.reply(
         join.0,
@@ -175,6 +179,8 @@ async fn the_current_target_and_its_errors() {
     let joined = RoomSummary {
         name: room("b"),
         members: 1,
+        private: false,
+        topic: String::new(),
     };
     conn.reply(
         join_b,
@@ -323,4 +329,205 @@ async fn query_me_and_help() {
     )
     .await;
     assert_eq!(script.line().await["command"], "msg");
+}
+
+fn joined(name: &str) -> Response {
+    Response::Joined {
+        room: RoomSummary {
+            name: room(name),
+            members: 2,
+            private: false,
+            topic: String::new(),
+        },
+        latest: MessageId(0),
+    }
+}
+
+fn sent(id: u64) -> Response {
+    Response::Sent {
+        id: MessageId(id),
+        ts_ms: 0,
+        duplicate: false,
+    }
+}
+
+#[tokio::test]
+async fn invitations_and_room_events_print_as_lines_of_their_own() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    let mut login = session("alice", &[("a", 0)]);
+    login.invitations = vec![Invitation {
+        room: room("plans"),
+        by: user("bob"),
+    }];
+    conn.log_in(login).await;
+    conn.catch_up(vec![], true).await;
+    assert_eq!(script.line().await["type"], "ready");
+    assert_eq!(
+        script.line().await,
+        json!({"type":"invited","room":"#plans","by":"bob"})
+    );
+
+    let kick = RoomEvent::Kicked {
+        user: user("carol"),
+        reason: "spam".into(),
+    };
+    conn.event(Event::Message(room_event(4, "a", "bob", kick)))
+        .await;
+    conn.event(Event::Invited(Invitation {
+        room: room("secret"),
+        by: user("carol"),
+    }))
+    .await;
+    conn.event(Event::RoomDeleted {
+        room: room("a"),
+        by: user("bob"),
+    })
+    .await;
+    assert_eq!(
+        script.line().await,
+        json!({"type":"room_event","id":4,"target":"#a","from":"bob",
+               "event":{"kind":"kicked","user":"carol","reason":"spam"},
+               "text":"carol was removed by bob: spam","ts":1004,"history":false})
+    );
+    assert_eq!(
+        script.line().await,
+        json!({"type":"invited","room":"#secret","by":"carol"})
+    );
+    assert_eq!(
+        script.line().await,
+        json!({"type":"room_deleted","room":"#a","by":"bob"})
+    );
+}
+
+#[tokio::test]
+async fn group_commands_act_on_the_current_room_which_follows_them() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[])).await;
+    script.line().await;
+
+    script
+        .type_lines("/join #a\n/kick @bob spam\n/topic\n/rename #b\nhello\n")
+        .await;
+    let (id, request) = conn.request().await;
+    assert_eq!(request, Request::Join { room: room("a") });
+    conn.reply(id, joined("a")).await;
+
+    // The three wait for the join, then go out together.
+    for _ in 0..3 {
+        let (id, request) = conn.request().await;
+        let response = match request {
+            Request::Kick {
+                room: r,
+                user: u,
+                reason,
+            } => {
+                assert_eq!((r, u.as_str(), reason.as_str()), (room("a"), "bob", "spam"));
+                Response::Done
+            }
+            Request::ListRooms => Response::Rooms(vec![RoomSummary {
+                name: room("a"),
+                members: 2,
+                private: false,
+                topic: "plans".into(),
+            }]),
+            Request::Rename { room: r, to } => {
+                assert_eq!((r, to), (room("a"), room("b")));
+                Response::Done
+            }
+            other => panic!("unexpected {other:?}"),
+        };
+        conn.reply(id, response).await;
+    }
+    // The text waited for the rename, and goes to the room under its new name.
+    let (id, request) = conn.request().await;
+    assert!(
+        matches!(&request, Request::Send { to, .. } if *to == in_room("b")),
+        "{request:?}"
+    );
+    conn.reply(id, sent(9)).await;
+    for expected in [
+        json!({"type":"ok","command":"join","room":"#a","members":2}),
+        json!({"type":"ok","command":"kick","room":"#a","user":"bob"}),
+        json!({"type":"ok","command":"topic","room":"#a","topic":"plans"}),
+        json!({"type":"ok","command":"rename","room":"#a","to":"#b"}),
+        json!({"type":"ok","command":"msg","id":9,"target":"#b","duplicate":false}),
+    ] {
+        assert_eq!(script.line().await, expected);
+    }
+
+    script
+        .type_lines("/query @carol\n/op bob\n/create #c --private\nhi\n")
+        .await;
+    let (id, request) = conn.request().await;
+    assert_eq!(
+        request,
+        Request::Create {
+            room: room("c"),
+            private: true
+        }
+    );
+    conn.reply(id, Response::Done).await;
+    let (id, request) = conn.request().await;
+    assert!(
+        matches!(&request, Request::Send { to, .. } if *to == in_room("c")),
+        "{request:?}"
+    );
+    conn.reply(id, sent(10)).await;
+    for expected in [
+        json!({"type":"ok","command":"query","target":"@carol"}),
+        json!({"type":"error","code":"no_target","command":"op",
+               "message":"/op acts on a room, not a direct conversation: /op #room …"}),
+        json!({"type":"ok","command":"create","room":"#c","private":true}),
+        json!({"type":"ok","command":"msg","id":10,"target":"#c","duplicate":false}),
+    ] {
+        assert_eq!(script.line().await, expected);
+    }
+}
+
+#[tokio::test]
+async fn the_current_room_follows_a_rename_by_someone_else() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[])).await;
+    script.line().await;
+
+    script.type_lines("/join #a\n").await;
+    let (id, _) = conn.request().await;
+    conn.reply(id, joined("a")).await;
+    assert_eq!(script.line().await["command"], "join");
+
+    let rename = RoomEvent::Renamed {
+        from: room("a"),
+        to: room("b"),
+    };
+    conn.event(Event::Message(room_event(3, "b", "bob", rename)))
+        .await;
+    assert_eq!(script.line().await["text"], "bob renamed #a to #b");
+
+    script.type_lines("hello\n/invite @carol\n").await;
+    let (id, request) = conn.request().await;
+    assert!(
+        matches!(&request, Request::Send { to, .. } if *to == in_room("b")),
+        "{request:?}"
+    );
+    conn.reply(id, sent(4)).await;
+    let (id, request) = conn.request().await;
+    assert_eq!(
+        request,
+        Request::Invite {
+            room: room("b"),
+            user: user("carol")
+        }
+    );
+    conn.reply(id, Response::Done).await;
+    assert_eq!(script.line().await["target"], "#b");
+    assert_eq!(
+        script.line().await,
+        json!({"type":"ok","command":"invite","room":"#b","user":"carol"})
+    );
 }

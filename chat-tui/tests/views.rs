@@ -4,7 +4,8 @@
 //! be on screen, such as a password or an escape sequence.
 
 use chat_proto::{
-    Member, Message, MessageId, Page, ResumePoint, RoomName, RoomSummary, Session, Target, UserName,
+    Body, Invitation, Member, Message, MessageId, Page, ResumePoint, Role, RoomEvent, RoomName,
+    RoomSummary, Session, Target, UserName,
 };
 use chat_tui::app::{Action, App, Failure, Keymap, Reply, Settings, Start};
 use chat_tui::client::{ClientEvent, Fingerprint};
@@ -78,7 +79,7 @@ fn message(id: u64, to: Target, from: &str, text: &str, minutes: i64) -> Message
         id: MessageId(id),
         to,
         from: user(from),
-        text: text.into(),
+        body: Body::Text(text.into()),
         ts_ms: MORNING + minutes * 60_000,
     }
 }
@@ -100,6 +101,7 @@ fn chat(width: u16, height: u16) -> App {
     app.update(Action::Connected(Session {
         user: user("alice"),
         token: String::new(),
+        invitations: vec![],
         conversations: vec![ResumePoint {
             target: Target::User(user("carol")),
             after: MessageId(0),
@@ -109,6 +111,8 @@ fn chat(width: u16, height: u16) -> App {
             .map(|n| RoomSummary {
                 name: room(n),
                 members: 3,
+                private: false,
+                topic: String::new(),
             })
             .collect(),
     }));
@@ -142,14 +146,17 @@ fn chat(width: u16, height: u16) -> App {
             Member {
                 user: user("alice"),
                 online: true,
+                role: Role::Member,
             },
             Member {
                 user: user("carol"),
                 online: false,
+                role: Role::Member,
             },
             Member {
                 user: user("bob"),
                 online: true,
+                role: Role::Member,
             },
         ]),
     }));
@@ -227,8 +234,111 @@ fn the_member_pane_lists_online_people_first() {
         .collect();
     assert_eq!(
         members,
-        ["│ Members 2/3", "│ ● alice", "│ ● bob", "│ ○ carol"]
+        ["│ Members 2/3", "│ ●  alice", "│ ●  bob", "│ ○  carol"]
     );
+}
+
+/// The chat screen of a private room with a topic, roles, an invitation waiting and room
+/// events in the scrollback.
+fn group_chat(width: u16, height: u16) -> App {
+    let mut app = chat(width, height);
+    let event = |id, from: &str, event, minutes| {
+        let mut message = message(id, general(), from, "", minutes);
+        message.body = Body::Event(event);
+        Action::Client(ClientEvent::Message {
+            message,
+            conversation: general(),
+            history: false,
+        })
+    };
+    let day = 24 * 60;
+    app.update(event(
+        7,
+        "bob",
+        RoomEvent::TopicChanged {
+            topic: "release on friday \u{1b}[31m".into(),
+        },
+        day + 10,
+    ));
+    app.update(event(
+        8,
+        "bob",
+        RoomEvent::RoleChanged {
+            user: user("alice"),
+            role: Role::Admin,
+        },
+        day + 11,
+    ));
+    app.update(event(
+        9,
+        "alice",
+        RoomEvent::Kicked {
+            user: user("carol"),
+            reason: "too much coffee".into(),
+        },
+        day + 12,
+    ));
+    app.update(Action::Reply(Reply::Members {
+        room: room("general"),
+        show: false,
+        result: Ok(vec![
+            Member {
+                user: user("alice"),
+                online: true,
+                role: Role::Admin,
+            },
+            Member {
+                user: user("dave"),
+                online: true,
+                role: Role::Member,
+            },
+            Member {
+                user: user("bob"),
+                online: false,
+                role: Role::Owner,
+            },
+        ]),
+    }));
+    app.update(Action::Client(ClientEvent::Invited(Invitation {
+        room: room("plans"),
+        by: user("bob"),
+    })));
+    app.rooms.get_mut(&room("rust")).unwrap().private = true;
+    app
+}
+
+#[test]
+fn a_room_as_a_group() {
+    let app = group_chat(100, 20);
+    let terminal = draw(&app, 100, 20);
+    let screen = text(terminal.backend().buffer());
+    insta::assert_snapshot!(screen);
+    assert!(!screen.contains("[31m"), "{screen}");
+    // Room events are drawn dimmed, as the system's lines.
+    let (y, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("carol was removed by alice"))
+        .unwrap();
+    let x = line.find("carol was").unwrap();
+    let x = line[..x].chars().count() as u16;
+    let cell = &terminal.backend().buffer()[(x, y as u16)];
+    assert_eq!(cell.fg, ratatui::style::Color::DarkGray);
+}
+
+#[test]
+fn the_member_pane_lists_the_owner_then_admins_then_members() {
+    let app = group_chat(100, 20);
+    let screen = text(draw(&app, 100, 20).backend().buffer());
+    // What follows the member pane's border.
+    let members: Vec<&str> = screen
+        .lines()
+        .skip(1)
+        .take(4)
+        .filter_map(|l| l.rsplit('│').next())
+        .map(str::trim)
+        .collect();
+    assert_eq!(members, ["Members 2/3", "○ ~bob", "● @alice", "●  dave"]);
 }
 
 #[test]
@@ -497,6 +607,7 @@ fn the_first_screen_after_login_says_what_to_do() {
     app.update(Action::Connected(Session {
         user: user("alice"),
         token: String::new(),
+        invitations: vec![],
         conversations: vec![],
         rooms: vec![],
     }));
@@ -514,6 +625,8 @@ fn every_screen() -> Vec<(&'static str, App)> {
         .map(|n| RoomSummary {
             name: room(&format!("room{n}")),
             members: n,
+            private: false,
+            topic: String::new(),
         })
         .collect()))));
     let mut no_rooms = chat_screen.clone();
@@ -525,8 +638,20 @@ fn every_screen() -> Vec<(&'static str, App)> {
         result: Ok(vec![Member {
             user: user("bob"),
             online: true,
+            role: Role::Member,
         }]),
     }));
+    let mut group_who = group_chat(100, 20);
+    group_who.update(Action::Reply(Reply::Members {
+        room: room("general"),
+        show: true,
+        result: Ok(vec![Member {
+            user: user("bob"),
+            online: true,
+            role: Role::Owner,
+        }]),
+    }));
+    screens.extend([("group", group_chat(100, 20)), ("group who", group_who)]);
     screens.extend([
         ("chat", chat_screen),
         ("help", help),
@@ -624,6 +749,8 @@ fn a_list_on_a_short_terminal_keeps_the_selection_in_view() {
         .map(|n| RoomSummary {
             name: room(&format!("room{n}")),
             members: 1,
+            private: false,
+            topic: String::new(),
         })
         .collect()))));
     for _ in 0..7 {
@@ -652,10 +779,13 @@ fn a_long_conversation_name_leaves_the_typed_text_in_view() {
     app.update(Action::Connected(Session {
         user: user("alice"),
         token: String::new(),
+        invitations: vec![],
         conversations: vec![],
         rooms: vec![RoomSummary {
             name: room(long),
             members: 1,
+            private: false,
+            topic: String::new(),
         }],
     }));
     type_text(&mut app, "hello there");

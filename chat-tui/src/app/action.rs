@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use chat_proto::{Member, MessageId, Page, RoomName, RoomSummary, Session, Target, UserName};
 use crossterm::event::KeyEvent;
 
-use crate::client::{ClientError, ClientEvent, Fingerprint};
+use crate::client::{ClientError, ClientEvent, Fingerprint, RoomChange};
 
 /// Something that happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +47,10 @@ pub enum Action {
         file: PathBuf,
     },
     Client(ClientEvent),
+    /// Logged in again after a reconnect and caught up, where [`ClientEvent::Reconnected`]
+    /// would say just that: the session names the rooms the user is in now, which may
+    /// have changed while the client was away (a kick, a room deleted).
+    Resumed(Session),
     /// The client stopped for good (its login was refused on a reconnect).
     ClientStopped,
     Reply(Reply),
@@ -66,6 +70,13 @@ pub enum Effect {
     },
     Join(RoomName),
     Leave(RoomName),
+    /// Join a room by its invitation; answered as a join is.
+    Accept(RoomName),
+    /// Make a change to a room: invite, kick, rename, set the topic...
+    Change {
+        room: RoomName,
+        change: RoomChange,
+    },
     /// A page of history older than `before`, or the newest page.
     Older {
         target: Target,
@@ -116,9 +127,15 @@ pub enum Reply {
         local: u64,
         result: Result<MessageId, Failure>,
     },
+    /// The answer to a join or to accepting an invitation.
     Joined {
         room: RoomName,
         result: Result<RoomSummary, Failure>,
+    },
+    Changed {
+        room: RoomName,
+        change: RoomChange,
+        result: Result<(), Failure>,
     },
     Left {
         room: RoomName,

@@ -1,10 +1,11 @@
 //! The chat screen's side of the network: logging in, the client's events, and the
 //! replies to what the app asked for.
 
-use chat_proto::{Member, Message, RoomName, Session, Target, UserName};
+use chat_proto::{Member, Message, Role, RoomName, Session, Target, UserName};
 
 use super::conversation::{Conversation, Side};
 use super::entry::{Entry, Line};
+use super::groups::{Fate, role_mark, sort_members};
 use super::{App, Effect, Link, ListItem, ListOverlay, Overlay, Phase, Reply};
 use crate::client::ClientEvent;
 use crate::commands::Command;
@@ -18,7 +19,9 @@ impl App {
         self.me = Some(session.user.clone());
         self.phase = Phase::Chat;
         self.link = Link::Online;
+        self.invitations.clone_from(&session.invitations);
         for room in &session.rooms {
+            self.rooms.insert(room.name.clone(), room.clone());
             self.open(Target::Room(room.name.clone()));
         }
         for point in &session.conversations {
@@ -44,6 +47,8 @@ impl App {
             ClientEvent::Joined { room, user } => return self.on_joined(room, user),
             ClientEvent::Left { room, user } => return self.on_left(&room, &user),
             ClientEvent::Presence { user, online } => self.on_presence(&user, online),
+            ClientEvent::Invited(invitation) => self.on_invited(invitation),
+            ClientEvent::RoomDeleted { room, by } => return self.on_room_deleted(&room, &by),
             ClientEvent::Disconnected { reason } => {
                 self.link = Link::Reconnecting(sanitize::one_line(&reason).into_owned());
             }
@@ -70,6 +75,13 @@ impl App {
         let Some(me) = self.me.clone() else {
             return Vec::new();
         };
+        let mut effects = Vec::new();
+        if let (Some(event), Target::Room(room)) = (message.event(), &conversation) {
+            match self.on_room_event(room, &message.from, event) {
+                Fate::Kept(more) => effects = more,
+                Fate::Gone(effects) => return effects,
+            }
+        }
         let known = self.position(&conversation);
         let new = known.is_none();
         let index = match (known, &conversation) {
@@ -77,13 +89,16 @@ impl App {
             (None, Target::User(_)) => self.open(conversation),
             // A room without a tab is one just left: what was said there before the server
             // had the part is no reason to open it again.
-            (None, Target::Room(_)) => return Vec::new(),
+            (None, Target::Room(_)) => return effects,
         };
         let shown = index == self.current;
         let chat = &mut self.conversations[index];
         // Our own message, echoed: it replaces its pending copy, if the reply is not in yet.
         if message.from == me
-            && let Some(at) = chat.pending.iter().position(|p| p.text == message.text)
+            && let Some(at) = chat
+                .pending
+                .iter()
+                .position(|p| message.text() == Some(p.text.as_str()))
         {
             chat.pending.remove(at);
         }
@@ -95,13 +110,14 @@ impl App {
             chat.mentioned |= mention;
         }
         if new && shown {
-            return self.show(index);
+            effects.extend(self.show(index));
         }
-        Vec::new()
+        effects
     }
 
     fn on_joined(&mut self, room: RoomName, user: UserName) -> Vec<Effect> {
         if self.me.as_ref() == Some(&user) {
+            self.invitations.retain(|i| i.room != room);
             self.open(Target::Room(room));
             return Vec::new();
         }
@@ -109,7 +125,11 @@ impl App {
         if let Some(members) = self.members.get_mut(&room)
             && !members.iter().any(|m| m.user == user)
         {
-            members.push(Member { user, online: true });
+            members.push(Member {
+                user,
+                online: true,
+                role: Role::Member,
+            });
         }
         Vec::new()
     }
@@ -146,6 +166,7 @@ impl App {
             Reply::Sent { to, local, result } => self.on_sent(&to, local, result.err()),
             Reply::Joined { room, result } => match result {
                 Ok(summary) => {
+                    self.entered(&summary);
                     let members = match summary.members {
                         1 => "only you".to_owned(),
                         n => format!("{n} members"),
@@ -157,6 +178,11 @@ impl App {
                 }
                 Err(failure) => self.error(format!("cannot join {room}: {}", failure.message)),
             },
+            Reply::Changed {
+                room,
+                change,
+                result,
+            } => return self.on_changed(&room, &change, result),
             Reply::Left { room, result } => match result {
                 Ok(()) => {
                     self.info(format!("left {room}"));
@@ -186,12 +212,14 @@ impl App {
         Vec::new()
     }
 
+    /// The answer to a message sent. Its pending copy is found by its number alone: the
+    /// room may have been renamed since.
     fn on_sent(&mut self, to: &Target, local: u64, failure: Option<super::Failure>) {
         let mut unsent = None;
-        if let Some(index) = self.position(to) {
-            let pending = &mut self.conversations[index].pending;
-            if let Some(at) = pending.iter().position(|p| p.local == local) {
-                unsent = Some(pending.remove(at).text);
+        for chat in &mut self.conversations {
+            if let Some(at) = chat.pending.iter().position(|p| p.local == local) {
+                unsent = Some(chat.pending.remove(at).text);
+                break;
             }
         }
         if let Some(failure) = failure {
@@ -275,12 +303,17 @@ impl App {
 
     fn on_members(&mut self, room: RoomName, members: Vec<Member>, show: bool) {
         if show {
-            let mut sorted = members.clone();
-            sorted.sort_by(|a, b| b.online.cmp(&a.online).then_with(|| a.user.cmp(&b.user)));
+            let mut sorted: Vec<&Member> = members.iter().collect();
+            sort_members(&mut sorted);
             let items = sorted
                 .iter()
                 .map(|m| ListItem {
-                    label: format!("{} {}", if m.online { "●" } else { "○" }, m.user),
+                    label: format!(
+                        "{} {}{}",
+                        if m.online { "●" } else { "○" },
+                        role_mark(m.role),
+                        m.user
+                    ),
                     command: Some(Command::Query(Target::User(m.user.clone()))),
                 })
                 .collect();
@@ -294,13 +327,7 @@ impl App {
     }
 
     fn on_rooms(&mut self, rooms: Vec<chat_proto::RoomSummary>) {
-        let items = rooms
-            .iter()
-            .map(|r| ListItem {
-                label: format!("{:<25} {} members", r.name.to_string(), r.members),
-                command: Some(Command::Join(r.name.clone())),
-            })
-            .collect();
+        let items = rooms.iter().map(room_item).collect();
         self.overlay = Some(Overlay::List(ListOverlay {
             title: format!("Rooms on {} (Enter: join)", self.settings.server),
             items,
@@ -409,5 +436,17 @@ impl App {
             });
         }
         effects
+    }
+}
+
+/// A room in the `/rooms` list: its name, marked `*` when private, its size and its topic.
+fn room_item(room: &chat_proto::RoomSummary) -> ListItem {
+    let mark = if room.private { "*" } else { "" };
+    let name = format!("{}{mark}", room.name);
+    let topic = crate::room_event::one_line(&room.topic);
+    let label = format!("{name:<25} {} members  {topic}", room.members);
+    ListItem {
+        label: label.trim_end().to_owned(),
+        command: Some(Command::Join(room.name.clone())),
     }
 }

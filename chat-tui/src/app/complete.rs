@@ -1,5 +1,6 @@
 //! Tab completion of the word before the cursor: commands after a leading `/`, rooms after
-//! `#`, people after `@` or bare, and emoji after `:`.
+//! `#` (the reader's, the server's as last listed, and those the reader is invited to),
+//! people after `@` or bare, and emoji after `:`.
 //!
 //! Tab completes when the cursor follows a partial word, and switches conversation only on
 //! an empty line: a line being typed stays with the conversation it was meant for. Pressing
@@ -100,6 +101,7 @@ impl App {
                 Target::User(_) => None,
             })
             .chain(self.server_rooms.iter().map(|r| r.name.as_str().to_owned()))
+            .chain(self.invitations.iter().map(|i| i.room.as_str().to_owned()))
             .collect();
         rooms.sort();
         rooms.dedup();

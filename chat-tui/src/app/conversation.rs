@@ -282,7 +282,7 @@ mod tests {
             from: UserName::new("bob").unwrap(),
             body: format!("m{id}"),
             ts_ms: 0,
-            action: false,
+            kind: crate::app::LineKind::Said,
             own: false,
             mention: false,
         }

@@ -6,9 +6,10 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
-use chat_proto::{Message, MessageId, UserName};
+use chat_proto::{Body, Message, MessageId, UserName};
 
 use crate::commands::action_text;
+use crate::room_event;
 use crate::sanitize;
 use crate::text::clock::Clock;
 use crate::text::wrap::wrap;
@@ -45,33 +46,49 @@ pub enum Entry {
 pub struct Line {
     pub id: MessageId,
     pub from: UserName,
-    /// The text shown: sanitised, and for an action, "alice waves".
+    /// The text shown: sanitised; for an action, "alice waves"; for a room event, what
+    /// happened in words.
     pub body: String,
     pub ts_ms: i64,
-    /// A `/me` action, shown with a star instead of the sender.
-    pub action: bool,
+    pub kind: LineKind,
     /// Sent by the reader.
     pub own: bool,
     /// Names the reader.
     pub mention: bool,
 }
 
+/// How a message reads, which decides how it is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// Text someone wrote, shown under their name.
+    Said,
+    /// A `/me` action, shown with a star instead of the sender.
+    Action,
+    /// A change to the room, shown dimmed as a line of the system's.
+    Event,
+}
+
 impl Line {
     /// A message as `me` sees it.
     pub fn new(message: Message, me: &UserName) -> Self {
         let own = &message.from == me;
-        let text = sanitize::for_display(&message.text);
-        let (body, action) = match action_text(&text) {
-            Some(action) => (format!("{} {action}", message.from), true),
-            None => (text.into_owned(), false),
+        let (body, kind) = match &message.body {
+            Body::Text(text) => {
+                let text = sanitize::for_display(text);
+                match action_text(&text) {
+                    Some(action) => (format!("{} {action}", message.from), LineKind::Action),
+                    None => (text.into_owned(), LineKind::Said),
+                }
+            }
+            Body::Event(event) => (room_event::describe(&message.from, event), LineKind::Event),
         };
         Self {
-            mention: !own && mentions(&body, me),
+            mention: !own && kind != LineKind::Event && mentions(&body, me),
             id: message.id,
             from: message.from,
             body,
             ts_ms: message.ts_ms,
-            action,
+            kind,
             own,
         }
     }
@@ -155,7 +172,7 @@ mod tests {
             id: MessageId(1),
             to: Target::Room(RoomName::new("a").unwrap()),
             from: user(from),
-            text: text.to_owned(),
+            body: Body::Text(text.to_owned()),
             ts_ms: 0,
         }
     }
@@ -176,11 +193,11 @@ mod tests {
         let me = user("ann");
         let line = Line::new(message("bob", "\u{1b}[31mhi ann\u{7}"), &me);
         assert_eq!(line.body, "hi ann");
-        assert!(line.mention && !line.own && !line.action);
+        assert!(line.mention && !line.own && line.kind == LineKind::Said);
 
         let action = Line::new(message("bob", "/me waves"), &me);
         assert_eq!(action.body, "bob waves");
-        assert!(action.action);
+        assert_eq!(action.kind, LineKind::Action);
 
         let own = Line::new(message("ann", "I am ann"), &me);
         assert!(own.own && !own.mention);

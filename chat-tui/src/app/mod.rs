@@ -12,6 +12,7 @@
 //! - `keys`: key bindings and what a key means.
 //! - `login`: the login form and the certificate question.
 //! - `chat`: events from the client and replies from the server.
+//! - `groups`: room events, invitations and the commands that manage rooms.
 //! - `intents`: what keys do on the chat screen.
 //! - `run`: commands typed on the input line.
 
@@ -20,6 +21,7 @@ mod chat;
 mod complete;
 mod conversation;
 mod entry;
+mod groups;
 mod help;
 mod input;
 mod intents;
@@ -30,12 +32,13 @@ mod scroll;
 
 use std::collections::HashMap;
 
-use chat_proto::{Member, RoomName, RoomSummary, Target, UserName};
+use chat_proto::{Invitation, Member, RoomName, RoomSummary, Target, UserName};
 
 pub use action::{Action, Effect, Failure, Login, Reply};
 pub use complete::Completion;
 pub use conversation::{Conversation, Fetching, PREFETCH, Pending, Side};
-pub use entry::{Entry, EntryRows, Line, NICK_WIDTH, PREFIX_WIDTH, text_width};
+pub use entry::{Entry, EntryRows, Line, LineKind, NICK_WIDTH, PREFIX_WIDTH, text_width};
+pub use groups::{role_mark, sort_members};
 pub use help::HelpText;
 pub use input::Input;
 pub use keys::{BadKey, Edit, Intent, KeySpec, Keymap};
@@ -194,6 +197,9 @@ pub struct App {
     pub previous: Option<Target>,
     /// Members of each room whose list has been fetched.
     pub members: HashMap<RoomName, Vec<Member>>,
+    /// The reader's rooms as last heard of: whether each is private, and its topic. Kept
+    /// current by the room's events; the member counts are those of the join.
+    pub rooms: HashMap<RoomName, RoomSummary>,
     pub focus: Focus,
     /// The highlighted row of the focused rooms or members pane.
     pub selected: usize,
@@ -204,6 +210,8 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Every room on the server, as last listed; for completion.
     pub server_rooms: Vec<RoomSummary>,
+    /// Invitations neither accepted nor declined yet, oldest first.
+    pub invitations: Vec<Invitation>,
     /// The terminal's size, for paging by the message view's height.
     pub size: (u16, u16),
     /// The time of the latest [`Action::Now`], Unix milliseconds; notices expire by it.
@@ -233,6 +241,7 @@ impl App {
             current: 0,
             previous: None,
             members: HashMap::new(),
+            rooms: HashMap::new(),
             focus: Focus::Input,
             selected: 0,
             input: Input::default(),
@@ -241,6 +250,7 @@ impl App {
             link: Link::Connecting,
             notice: None,
             server_rooms: Vec::new(),
+            invitations: Vec::new(),
             size: (80, 24),
             now_ms: 0,
             quit: false,
@@ -279,6 +289,7 @@ impl App {
                 file,
             } => self.on_trust_changed(&server, known, presented, &file),
             Action::Client(event) => self.on_client_event(event),
+            Action::Resumed(session) => self.on_resumed(&session),
             Action::ClientStopped => self.on_client_stopped(),
             Action::Reply(reply) => self.on_reply(reply),
         }
@@ -311,14 +322,23 @@ impl App {
         self.conversations.iter().position(|c| &c.target == target)
     }
 
-    /// The members of the current room, online first, then by name.
+    /// The members of the current room: the owner, admins, then members, online first
+    /// within each.
     pub fn current_members(&self) -> Vec<&Member> {
         let Some(Target::Room(room)) = self.current().map(|c| &c.target) else {
             return Vec::new();
         };
         let mut members: Vec<&Member> = self.members.get(room).into_iter().flatten().collect();
-        members.sort_by(|a, b| b.online.cmp(&a.online).then_with(|| a.user.cmp(&b.user)));
+        groups::sort_members(&mut members);
         members
+    }
+
+    /// What is known of the current conversation's room, if it is one of the reader's.
+    pub fn current_room_facts(&self) -> Option<&RoomSummary> {
+        match self.current().map(|c| &c.target) {
+            Some(Target::Room(room)) => self.rooms.get(room),
+            _ => None,
+        }
     }
 
     /// The message view's text width and height at the current terminal size.

@@ -53,8 +53,11 @@ impl App {
             Command::Rooms => vec![Effect::Rooms],
             Command::Who(room) => match room.or_else(|| self.current_room()) {
                 Some(room) => vec![Effect::Members { room, show: true }],
-                None => self.nowhere("/who #room: there is no current room"),
+                None => self.no_room("who"),
             },
+            Command::Change { room, change } => self.change(room, change),
+            Command::Accept(room) => self.accept(room),
+            Command::Topic(room) => self.show_topic(room),
             Command::Help => {
                 self.overlay = Some(Overlay::Help { top: 0 });
                 Vec::new()
@@ -66,7 +69,7 @@ impl App {
         }
     }
 
-    fn current_room(&self) -> Option<RoomName> {
+    pub(super) fn current_room(&self) -> Option<RoomName> {
         match self.current().map(|c| &c.target) {
             Some(Target::Room(room)) => Some(room.clone()),
             _ => None,

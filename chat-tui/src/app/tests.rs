@@ -1,7 +1,8 @@
 //! The app driven through its update function alone: no terminal, no server.
 
 use chat_proto::{
-    Member, Message, MessageId, Page, ResumePoint, RoomName, RoomSummary, Session, Target, UserName,
+    Body, Member, Message, MessageId, Page, ResumePoint, Role, RoomName, RoomSummary, Session,
+    Target, UserName,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -50,6 +51,7 @@ fn session(rooms: &[&str], dms: &[&str]) -> Session {
     Session {
         user: user("alice"),
         token: "t".into(),
+        invitations: vec![],
         conversations: dms
             .iter()
             .map(|peer| ResumePoint {
@@ -62,6 +64,8 @@ fn session(rooms: &[&str], dms: &[&str]) -> Session {
             .map(|name| RoomSummary {
                 name: room(name),
                 members: 2,
+                private: false,
+                topic: String::new(),
             })
             .collect(),
     }
@@ -89,7 +93,7 @@ fn message(id: u64, to: Target, from: &str, text: &str) -> Message {
         id: MessageId(id),
         to,
         from: user(from),
-        text: text.into(),
+        body: Body::Text(text.into()),
         ts_ms: 1_764_718_200_000 + id as i64 * 1000,
     }
 }
@@ -340,7 +344,7 @@ fn me_sends_an_action_and_it_shows_as_one() {
     let Some(Entry::Message(line)) = app.conversations[0].entries.back() else {
         panic!()
     };
-    assert!(line.action);
+    assert_eq!(line.kind, LineKind::Action);
     assert_eq!(line.body, "bob ducks");
 }
 
@@ -473,6 +477,8 @@ fn joining_asks_the_server_and_opens_the_room_when_it_answers() {
         result: Ok(RoomSummary {
             name: room("new"),
             members: 1,
+            private: false,
+            topic: String::new(),
         }),
     }));
     assert_eq!(app.current().unwrap().target, Target::Room(room("new")));
@@ -507,10 +513,12 @@ fn tab_completes_a_partial_word_and_otherwise_switches() {
             Member {
                 user: user("bob"),
                 online: true,
+                role: Role::Member,
             },
             Member {
                 user: user("bobby"),
                 online: false,
+                role: Role::Member,
             },
         ]),
     }));
@@ -535,6 +543,7 @@ fn tab_never_carries_a_typed_line_to_another_conversation() {
         result: Ok(vec![Member {
             user: user("bob"),
             online: true,
+            role: Role::Member,
         }]),
     }));
     type_text(&mut app, "bo");
@@ -593,10 +602,14 @@ fn the_room_list_joins_the_room_picked() {
         RoomSummary {
             name: room("general"),
             members: 3,
+            private: false,
+            topic: String::new(),
         },
         RoomSummary {
             name: room("zoo"),
             members: 1,
+            private: false,
+            topic: String::new(),
         },
     ]))));
     app.update(key(KeyCode::Down));
@@ -631,6 +644,7 @@ fn joins_parts_and_presence_update_the_members_and_the_view() {
         result: Ok(vec![Member {
             user: user("alice"),
             online: true,
+            role: Role::Member,
         }]),
     }));
     let joined = ClientEvent::Joined {
@@ -1002,6 +1016,8 @@ fn a_late_page_for_a_room_left_and_joined_again_is_dropped() {
         result: Ok(RoomSummary {
             name: room("general"),
             members: 2,
+            private: false,
+            topic: String::new(),
         }),
     }));
     let fresh = awaited(&app, &general()).unwrap();
@@ -1048,3 +1064,5 @@ fn memory_stays_bounded_while_scrolled_back_or_reading_elsewhere() {
         "{effects:?}"
     );
 }
+
+mod groups;

@@ -63,13 +63,30 @@ impl EventSink {
         }
     }
 
-    /// Emits a live event from the server.
+    /// Emits a live event from the server, keeping the cursors in step with the rooms the
+    /// user is in.
+    ///
+    /// Joins and parts in a room the user was removed from are dropped: the server says
+    /// nothing more of such a room, and a late word of it must not bring it back.
     pub async fn event(&mut self, cursors: &mut Cursors, event: Event) {
         let event = match event {
             Event::Message(message) => return self.message(cursors, message).await,
-            Event::Joined { room, user } => ClientEvent::Joined { room, user },
+            Event::Joined { room, user } => {
+                if cursors.is_me(&user) {
+                    cursors.rejoined(&room);
+                } else if cursors.removed_from(&room) {
+                    return;
+                }
+                ClientEvent::Joined { room, user }
+            }
+            Event::Left { room, .. } if cursors.removed_from(&room) => return,
             Event::Left { room, user } => ClientEvent::Left { room, user },
             Event::Presence { user, online } => ClientEvent::Presence { user, online },
+            Event::Invited(invitation) => ClientEvent::Invited(invitation),
+            Event::RoomDeleted { room, by } => {
+                cursors.forget(&room);
+                ClientEvent::RoomDeleted { room, by }
+            }
         };
         self.emit(event).await;
     }

@@ -14,6 +14,7 @@
 //! - `resume`: the cursors that keep messages from being lost or repeated.
 //! - `task`: the connection task and its reconnect loop.
 //! - `events`: the event channel towards the application.
+//! - `groups`: requests that manage rooms as groups (invitations, moderation, roles).
 //! - `backoff`: delays between reconnect attempts.
 //!
 //! Presence, join and leave events that happen while disconnected are not replayed; an
@@ -23,6 +24,7 @@ mod backoff;
 mod connector;
 mod error;
 mod events;
+mod groups;
 mod link;
 mod pinned;
 mod resume;
@@ -34,14 +36,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chat_proto::{
-    ClientMsgId, Member, Message, MessageId, Page, Request, Response, RoomName, RoomSummary,
-    Session, Target, UserName,
+    ClientMsgId, Invitation, Member, Message, MessageId, Page, Request, Response, RoomName,
+    RoomSummary, Session, Target, UserName,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::Instrument;
 
 pub use error::ClientError;
+pub use groups::RoomChange;
 pub use pinned::{BadFingerprint, Fingerprint};
 pub use tls::{Trust, probe};
 
@@ -109,6 +112,13 @@ pub enum ClientEvent {
     Presence {
         user: UserName,
         online: bool,
+    },
+    /// The user was invited to a room.
+    Invited(Invitation),
+    /// A room the user was in is gone, with its history.
+    RoomDeleted {
+        room: RoomName,
+        by: UserName,
     },
     /// The connection was lost; the client is reconnecting. Requests wait meanwhile.
     Disconnected {
@@ -187,6 +197,7 @@ impl Client {
             token: String::new(),
             conversations: Vec::new(),
             rooms: Vec::new(),
+            invitations: Vec::new(),
         });
         let shutdown = CancellationToken::new();
 
@@ -301,7 +312,7 @@ impl Client {
         }
     }
 
-    /// Joins a room, creating it when it does not exist.
+    /// Joins a room, creating it (public, with the caller as owner) when it does not exist.
     pub async fn join(&self, room: RoomName) -> Result<RoomSummary, ClientError> {
         match self.request(Request::Join { room }).await? {
             Response::Joined { room, .. } => Ok(room),
@@ -316,7 +327,8 @@ impl Client {
         }
     }
 
-    /// Every room on the server, with member counts.
+    /// The public rooms, and the private ones the caller is in, with member counts and
+    /// topics.
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>, ClientError> {
         match self.request(Request::ListRooms).await? {
             Response::Rooms(rooms) => Ok(rooms),
@@ -324,7 +336,7 @@ impl Client {
         }
     }
 
-    /// A room's members and whether each is online.
+    /// A room's members, with whether each is online and their role.
     pub async fn members(&self, room: RoomName) -> Result<Vec<Member>, ClientError> {
         match self.request(Request::Members { room }).await? {
             Response::Members(members) => Ok(members),

@@ -5,19 +5,27 @@
 //! cursor: that one rule drops the overlap between a catch-up page and live events, and
 //! between two connections.
 //!
+//! Room events move cursors too. A rename readdresses a room's whole history to its new
+//! name, so the cursor follows it there. A room the user was removed from (kicked, banned)
+//! or that was deleted loses its cursor, so that no later catch-up asks for it; a removal
+//! leaves a mark instead, which keeps the removal and anything before it from being emitted
+//! twice, and anything after it from being emitted at all, until the user is back in.
+//!
 //! [`CatchUp`] computes the points to resume from after a login, and [`Held`] keeps the live
 //! events that arrive while the catch-up pages are still being fetched, so that they are
 //! released after the older messages rather than before them.
 
 use std::collections::{HashMap, VecDeque};
 
-use chat_proto::{Event, Message, MessageId, ResumePoint, Target, UserName};
+use chat_proto::{Event, Message, MessageId, ResumePoint, RoomEvent, RoomName, Target, UserName};
 
 /// The id of the last message emitted, per conversation as seen by this user.
 #[derive(Debug)]
 pub struct Cursors {
     me: UserName,
     last: HashMap<Target, MessageId>,
+    /// Rooms the user was removed from, with the id of the removal.
+    removed: HashMap<Target, MessageId>,
 }
 
 impl Cursors {
@@ -25,7 +33,12 @@ impl Cursors {
         Self {
             me,
             last: HashMap::new(),
+            removed: HashMap::new(),
         }
+    }
+
+    pub fn is_me(&self, user: &UserName) -> bool {
+        *user == self.me
     }
 
     /// The conversation a message belongs to, named as this user sees it.
@@ -44,8 +57,27 @@ impl Cursors {
     /// cursor makes a reconnect resume from the join rather than from the room's newest
     /// message at that later time, which would skip what was missed in between.
     pub fn start(&mut self, conversation: Target, at: MessageId) {
+        self.removed.remove(&conversation);
         let last = self.last.entry(conversation).or_insert(at);
         *last = (*last).max(at);
+    }
+
+    /// The user is in `room` again (joined from another device, say): its messages count
+    /// once more.
+    pub fn rejoined(&mut self, room: &RoomName) {
+        self.removed.remove(&Target::Room(room.clone()));
+    }
+
+    /// Forgets a room that no longer exists, with its cursor.
+    pub fn forget(&mut self, room: &RoomName) {
+        let room = Target::Room(room.clone());
+        self.last.remove(&room);
+        self.removed.remove(&room);
+    }
+
+    /// Whether the user was removed from `room` and has not come back.
+    pub fn removed_from(&self, room: &RoomName) -> bool {
+        self.removed.contains_key(&Target::Room(room.clone()))
     }
 
     /// Starts a conversation's cursor at the server's resume point, unless it has one.
@@ -62,18 +94,48 @@ impl Cursors {
     /// Returns its conversation when the message is new, and `None` when its id is not above
     /// the conversation's cursor, that is, when it was emitted already. A message of a
     /// conversation never seen before (a room joined after login) starts its cursor.
+    ///
+    /// A room event is applied to the cursors as it passes: see the module's doc.
     pub fn observe(&mut self, message: &Message) -> Option<Target> {
         let conversation = self.conversation(message);
-        match self.last.get_mut(&conversation) {
-            Some(last) if message.id <= *last => None,
-            Some(last) => {
-                *last = message.id;
-                Some(conversation)
+        match message.event() {
+            Some(RoomEvent::Renamed { from, .. }) => {
+                self.follow_rename(&Target::Room(from.clone()), &conversation, message.id);
             }
+            // A room made anew under a name the user was removed from is another room.
+            Some(RoomEvent::Created { .. }) => {
+                self.removed.remove(&conversation);
+            }
+            _ => {}
+        }
+        if self.removed.contains_key(&conversation) {
+            return None;
+        }
+        match self.last.get_mut(&conversation) {
+            Some(last) if message.id <= *last => return None,
+            Some(last) => *last = message.id,
             None => {
                 self.last.insert(conversation.clone(), message.id);
-                Some(conversation)
             }
+        }
+        if message.event().and_then(RoomEvent::removes) == Some(&self.me) {
+            self.last.remove(&conversation);
+            self.removed.insert(conversation.clone(), message.id);
+        }
+        Some(conversation)
+    }
+
+    /// Moves the cursor of a renamed room to its new name, where its history now is.
+    ///
+    /// Only a cursor below the rename's own id is moved: one at or above it belongs to
+    /// another room of that name, or the rename was seen already.
+    fn follow_rename(&mut self, from: &Target, to: &Target, at: MessageId) {
+        if from == to || self.last.get(from).is_none_or(|last| *last >= at) {
+            return;
+        }
+        if let Some(last) = self.last.remove(from) {
+            self.removed.remove(to);
+            self.last.insert(to.clone(), last);
         }
     }
 }
@@ -171,7 +233,7 @@ impl Held {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chat_proto::{Page, RoomName};
+    use chat_proto::{Body, Page};
 
     fn user(name: &str) -> UserName {
         UserName::new(name).unwrap()
@@ -186,7 +248,7 @@ mod tests {
             id: MessageId(id),
             to,
             from: user(from),
-            text: format!("m{id}"),
+            body: Body::Text(format!("m{id}")),
             ts_ms: 0,
         }
     }
@@ -387,6 +449,115 @@ mod tests {
         assert_eq!(held.hold(event()), Ok(()));
         assert_eq!(held.hold(event()), Err(Overflow));
         assert_eq!(held.release().len(), 2);
+    }
+
+    fn event(id: u64, to: Target, from: &str, event: RoomEvent) -> Message {
+        Message {
+            body: Body::Event(event),
+            ..msg(id, to, from)
+        }
+    }
+
+    fn renamed(id: u64, from: &str, to: &str) -> Message {
+        let event = RoomEvent::Renamed {
+            from: RoomName::new(from).unwrap(),
+            to: RoomName::new(to).unwrap(),
+        };
+        self::event(id, room(to), "bob", event)
+    }
+
+    fn kicked(id: u64, room_name: &str, who: &str) -> Message {
+        let event = RoomEvent::Kicked {
+            user: user(who),
+            reason: String::new(),
+        };
+        self::event(id, room(room_name), "bob", event)
+    }
+
+    #[test]
+    fn a_rename_moves_the_cursor_to_the_new_name() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.observe(&msg(4, room("old"), "bob"));
+        assert_eq!(
+            cursors.observe(&renamed(9, "old", "new")),
+            Some(room("new"))
+        );
+        assert_eq!(cursors.get(&room("old")), None);
+        assert_eq!(cursors.get(&room("new")), Some(MessageId(9)));
+        // The old messages, now addressed to the new name, are not emitted again.
+        assert_eq!(cursors.observe(&msg(4, room("new"), "bob")), None);
+        assert_eq!(cursors.observe(&renamed(9, "old", "new")), None);
+    }
+
+    #[test]
+    fn a_rename_takes_the_old_cursor_over_a_stale_one_of_the_new_name() {
+        let mut cursors = Cursors::new(user("alice"));
+        // Ids need not be shared across rooms: a room deleted long ago had reached 500.
+        cursors.observe(&msg(500, room("new"), "bob"));
+        cursors.observe(&msg(4, room("old"), "bob"));
+        assert_eq!(
+            cursors.observe(&renamed(9, "old", "new")),
+            Some(room("new"))
+        );
+        assert_eq!(cursors.get(&room("new")), Some(MessageId(9)));
+    }
+
+    #[test]
+    fn a_cursor_at_or_past_a_rename_belongs_to_another_room() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.observe(&msg(20, room("old"), "bob"));
+        cursors.observe(&renamed(9, "old", "new"));
+        assert_eq!(cursors.get(&room("old")), Some(MessageId(20)));
+    }
+
+    #[test]
+    fn removing_the_user_drops_the_cursor_and_what_follows() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.observe(&msg(4, room("a"), "bob"));
+        assert_eq!(cursors.observe(&kicked(6, "a", "alice")), Some(room("a")));
+        assert_eq!(cursors.get(&room("a")), None);
+        assert!(cursors.removed_from(&RoomName::new("a").unwrap()));
+        assert_eq!(
+            cursors.observe(&kicked(6, "a", "alice")),
+            None,
+            "a duplicate"
+        );
+        assert_eq!(cursors.observe(&msg(7, room("a"), "bob")), None);
+
+        // Back in, by a join of this client: the room counts again from the join.
+        cursors.start(room("a"), MessageId(10));
+        assert_eq!(cursors.observe(&msg(11, room("a"), "bob")), Some(room("a")));
+    }
+
+    #[test]
+    fn removing_someone_else_keeps_the_cursor() {
+        let mut cursors = Cursors::new(user("alice"));
+        assert!(cursors.observe(&kicked(6, "a", "carol")).is_some());
+        assert_eq!(cursors.get(&room("a")), Some(MessageId(6)));
+        assert!(cursors.observe(&msg(7, room("a"), "bob")).is_some());
+    }
+
+    #[test]
+    fn a_room_joined_elsewhere_or_made_anew_counts_again() {
+        let a = RoomName::new("a").unwrap();
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.observe(&kicked(6, "a", "alice"));
+        cursors.rejoined(&a);
+        assert!(cursors.observe(&msg(8, room("a"), "bob")).is_some());
+
+        cursors.observe(&kicked(9, "a", "alice"));
+        let created = event(1, room("a"), "alice", RoomEvent::Created { private: false });
+        assert!(cursors.observe(&created).is_some());
+    }
+
+    #[test]
+    fn a_deleted_room_is_forgotten() {
+        let a = RoomName::new("a").unwrap();
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.observe(&msg(4, room("a"), "bob"));
+        cursors.forget(&a);
+        assert_eq!(cursors.get(&room("a")), None);
+        assert!(!cursors.removed_from(&a));
     }
 
     #[test]

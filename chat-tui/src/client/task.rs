@@ -1,10 +1,13 @@
 //! The connection task: serves one connection at a time, and replaces it when it is lost.
 //!
 //! Requests come in over a bounded channel, each with a oneshot for its reply, and stay in
-//! `in_flight` until answered. When a connection is lost they are sent again on the next one,
-//! which is safe because every request of the protocol may be repeated (a send carries its
-//! client id, so the server stores it once). Requests made while disconnected wait in the
-//! channel, whose bound makes their callers wait too.
+//! `in_flight` until answered. When a connection is lost they are sent again on the next one.
+//! Reads, joins and leaves may be repeated, and a send carries its client id, so the server
+//! stores it once. A change to a room (a kick, a rename) carries no such id: one whose reply
+//! was lost with the connection may have been made, and its second try then fails (the
+//! user is gone, the name is taken), while the room's history, caught up, shows what was
+//! done. Requests made while disconnected wait in the channel, whose bound makes their
+//! callers wait too.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

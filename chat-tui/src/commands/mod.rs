@@ -5,14 +5,23 @@
 //! users are checked here with chat-proto's rules, so a typo is reported before anything is
 //! sent.
 //!
+//! Commands that act on a room take an optional `#room` as their first word, and act on the
+//! current room without it (see `groups`); `/create`, `/accept`, `/decline` and `/delete`
+//! always name theirs, so that none of them can hit the wrong room by accident.
+//!
 //! `/me waves` is sent as an ordinary message whose text is `/me waves`: the protocol has no
 //! action type, and a control-character marker (IRC's CTCP ACTION) would be stripped before
 //! display anyway. Any client that renders a message starting with [`ACTION_PREFIX`] as an
 //! action shows `* alice waves`; others show the text as typed, which still reads well.
 
+mod groups;
 mod suggest;
 
+pub use groups::CLEAR_TOPIC;
+
 use chat_proto::{MAX_PAGE, NameError, RoomName, Target, UserName};
+
+use crate::client::RoomChange;
 
 /// The start of a message's text that marks it as an action (`/me`).
 pub const ACTION_PREFIX: &str = "/me ";
@@ -50,6 +59,16 @@ pub enum Command {
     Rooms,
     /// The members of a room; the current one without an argument.
     Who(Option<RoomName>),
+    /// A change to a room, the current one unless named: `/invite`, `/kick`, `/op`,
+    /// `/topic text`... `/create`, `/decline` and `/delete` always name it.
+    Change {
+        room: Option<RoomName>,
+        change: RoomChange,
+    },
+    /// Join a room one is invited to.
+    Accept(RoomName),
+    /// Show a room's topic; the current room's without an argument.
+    Topic(Option<RoomName>),
     /// The list of commands and keys.
     Help,
     Quit,
@@ -66,8 +85,39 @@ pub const HELP: &[(&str, &str)] = &[
     ("/query @user", "open a direct conversation"),
     ("/me text", "an action: shown as \"* you text\""),
     ("/history [target] [n]", "fetch older messages"),
-    ("/rooms", "list every room on the server"),
-    ("/who [#room]", "list a room's members"),
+    ("/rooms", "list the public rooms and your private ones"),
+    ("/who [#room]", "list a room's members and their roles"),
+    (
+        "/create #room [--private]",
+        "make a room; private: by invitation only",
+    ),
+    ("/invite [#room] @user", "invite someone to a room"),
+    ("/accept #room", "join a room you are invited to"),
+    ("/decline #room", "turn an invitation down"),
+    (
+        "/kick [#room] @user [reason]",
+        "remove someone from a room (admins)",
+    ),
+    (
+        "/ban [#room] @user [reason]",
+        "remove someone and keep them out (admins)",
+    ),
+    (
+        "/unban [#room] @user",
+        "let a banned person back in (admins)",
+    ),
+    ("/op [#room] @user", "make a member an admin (admins)"),
+    ("/deop [#room] @user", "make an admin a member (owner)"),
+    (
+        "/transfer [#room] @user",
+        "hand ownership on; you become an admin",
+    ),
+    ("/rename [#room] #new", "rename a room (admins)"),
+    (
+        "/topic [#room] [text|-delete]",
+        "show, set (admins) or clear the topic",
+    ),
+    ("/delete #room", "delete a room and its history (owner)"),
     ("/help", "this list"),
     ("/quit", "leave"),
     ("//text", "send text that starts with a slash"),
@@ -98,6 +148,12 @@ pub enum ParseError {
         command: &'static str,
         value: String,
     },
+    #[error("/{command}: the {what} is longer than {limit} bytes")]
+    TooLong {
+        command: &'static str,
+        what: &'static str,
+        limit: usize,
+    },
 }
 
 impl ParseError {
@@ -106,9 +162,20 @@ impl ParseError {
         match self {
             Self::Usage { command, .. }
             | Self::BadName { command, .. }
-            | Self::BadCount { command, .. } => Some(command),
+            | Self::BadCount { command, .. }
+            | Self::TooLong { command, .. } => Some(command),
             Self::Empty | Self::UnknownCommand { .. } => None,
         }
+    }
+}
+
+/// Why `/command` has no room to act on: no room was named, and the current conversation
+/// is a direct one (`direct`) or there is none. Said alike in the terminal and headless.
+pub fn no_room(command: &str, direct: bool) -> String {
+    if direct {
+        format!("/{command} acts on a room, not a direct conversation: /{command} #room …")
+    } else {
+        format!("/{command}: there is no current room: /{command} #room …")
     }
 }
 
@@ -142,6 +209,19 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "history" => history(args),
         "rooms" | "list" => no_args(args, "rooms").map(|()| Command::Rooms),
         "who" | "names" => who(args),
+        "create" => groups::create(args),
+        "invite" => groups::invite(args),
+        "accept" => groups::accept(args),
+        "decline" => groups::decline(args),
+        "kick" | "remove" => groups::kick(args),
+        "ban" => groups::ban(args),
+        "unban" => groups::unban(args),
+        "op" => groups::op(args),
+        "deop" => groups::deop(args),
+        "transfer" => groups::transfer(args),
+        "rename" => groups::rename(args),
+        "topic" => groups::topic(args),
+        "delete" => groups::delete(args),
         // Anything after /quit is a farewell, which this protocol does not carry.
         "quit" | "exit" => Ok(Command::Quit),
         _ => Err(ParseError::UnknownCommand {

@@ -3,7 +3,8 @@
 /// Every command name, aliases included.
 const NAMES: &[&str] = &[
     "join", "j", "part", "leave", "msg", "query", "history", "rooms", "list", "who", "names",
-    "quit", "exit", "me", "help",
+    "quit", "exit", "me", "help", "create", "invite", "accept", "decline", "kick", "remove", "ban",
+    "unban", "op", "deop", "transfer", "rename", "topic", "delete",
 ];
 
 /// The known command a mistyped name most likely meant: the only one it is a prefix of, or

@@ -243,8 +243,26 @@ proptest! {
     }
 
     #[test]
-    fn commands_never_panic(name in "(join|part|msg|history|who|rooms|quit)", args in ".*") {
+    fn commands_never_panic(
+        name in "(join|part|msg|history|who|rooms|quit|create|invite|accept|decline|kick\
+                  |ban|unban|op|deop|transfer|rename|topic|delete)",
+        args in "(#[a-z]{1,3} )?(@?[a-z]{1,3} )?.*",
+    ) {
         let _ = parse(&format!("/{name} {args}"));
+    }
+
+    #[test]
+    fn a_room_named_first_is_the_room_acted_on(
+        name in "(invite|kick|ban|unban|op|deop|transfer)",
+        room_name in "[a-z][a-z0-9.-]{0,20}",
+        person in "[a-z][a-z0-9_-]{0,20}",
+    ) {
+        let parsed = parse(&format!("/{name} #{room_name} @{person}"));
+        prop_assert!(
+            matches!(&parsed, Ok(Command::Change { room: Some(r), .. }) if r.as_str() == room_name),
+            "{:?}",
+            parsed
+        );
     }
 
     #[test]

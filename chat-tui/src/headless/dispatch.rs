@@ -10,8 +10,8 @@ use futures::future::{self, BoxFuture, Shared};
 use tokio::sync::oneshot;
 
 use super::output::{Done, MemberInfo, Output, RoomInfo};
-use crate::client::{Client, ClientError};
-use crate::commands::{ACTION_PREFIX, Command, HELP, ParseError};
+use crate::client::{Client, ClientError, RoomChange};
+use crate::commands::{self, ACTION_PREFIX, Command, HELP, ParseError};
 
 /// The lines one command prints, once its reply is in.
 pub type Reply = BoxFuture<'static, Vec<Output>>;
@@ -70,8 +70,29 @@ impl Dispatcher {
             Command::History { target, limit } => self.history(target, limit),
             Command::Who(room) => self.who(room),
             Command::Rooms => self.rooms(),
+            Command::Change { room, change } => self.change(room, change),
+            Command::Accept(room) => {
+                let (succeeded_tx, succeeded_rx) = oneshot::channel();
+                self.point_at_if(Target::Room(room.clone()), succeeded_rx);
+                self.accept(room, succeeded_tx)
+            }
+            Command::Topic(room) => self.topic(room),
             Command::Quit => now(Output::done(Done::Quit)),
         }
+    }
+
+    /// The current room follows a room renamed, by this client or by anyone.
+    pub fn follow_rename(&mut self, from: RoomName, to: RoomName) {
+        self.retarget(move |current| match current {
+            Some(Target::Room(room)) if room == from => Some(Target::Room(to)),
+            other => other,
+        });
+    }
+
+    /// Changes the current target once the commands before have set it.
+    fn retarget(&mut self, map: impl FnOnce(Option<Target>) -> Option<Target> + Send + 'static) {
+        let previous = self.current.clone();
+        self.current = async move { map(previous.await) }.boxed().shared();
     }
 
     /// Makes `to` the current target once `succeeded` says the command setting it worked.
@@ -86,6 +107,29 @@ impl Dispatcher {
         }
         .boxed()
         .shared();
+    }
+
+    /// The room a command acts on: the one named, else the current target if it is a room.
+    /// Fails with the words saying why there is none.
+    fn room_for(
+        &self,
+        command: &'static str,
+        room: Option<RoomName>,
+    ) -> BoxFuture<'static, Result<RoomName, Output>> {
+        let current = self.current.clone();
+        async move {
+            if let Some(room) = room {
+                return Ok(room);
+            }
+            match current.await {
+                Some(Target::Room(room)) => Ok(room),
+                current => {
+                    let direct = matches!(current, Some(Target::User(_)));
+                    Err(no_target(command, &commands::no_room(command, direct)))
+                }
+            }
+        }
+        .boxed()
     }
 
     /// The current room, for commands whose room is optional.
@@ -213,6 +257,104 @@ impl Dispatcher {
                 members: members.iter().map(MemberInfo::from).collect(),
             });
             one(members, "who")
+        }
+        .boxed()
+    }
+
+    /// Makes a change to a room, the current one unless named.
+    fn change(&mut self, room: Option<RoomName>, change: RoomChange) -> Reply {
+        let command = change.command();
+        let room = self.room_for(command, room).shared();
+        let (succeeded_tx, succeeded_rx) = oneshot::channel();
+        self.follow_change(room.clone(), &change, succeeded_rx);
+        let client = self.client.clone();
+        async move {
+            let room = match room.await {
+                Ok(room) => room,
+                Err(output) => return vec![output],
+            };
+            let done = Done::changed(&room, &change);
+            let result = client.change(room, change).await;
+            let _ = succeeded_tx.send(result.is_ok());
+            one(result.map(|()| done), command)
+        }
+        .boxed()
+    }
+
+    /// Where the current target goes once a change succeeds: to a room just created, to
+    /// the new name of a room renamed, and nowhere after the current room is deleted.
+    /// Other changes leave it be, and the commands after them need not wait.
+    fn follow_change(
+        &mut self,
+        room: Shared<BoxFuture<'static, Result<RoomName, Output>>>,
+        change: &RoomChange,
+        succeeded: oneshot::Receiver<bool>,
+    ) {
+        if !matches!(
+            change,
+            RoomChange::Create { .. } | RoomChange::Rename(_) | RoomChange::Delete
+        ) {
+            return;
+        }
+        let change = change.clone();
+        let previous = self.current.clone();
+        self.current = async move {
+            let current = previous.await;
+            let Ok(room) = room.await else {
+                return current;
+            };
+            if !succeeded.await.unwrap_or(false) {
+                return current;
+            }
+            let was_current = current == Some(Target::Room(room.clone()));
+            match change {
+                RoomChange::Create { .. } => Some(Target::Room(room)),
+                RoomChange::Rename(to) if was_current => Some(Target::Room(to)),
+                RoomChange::Delete if was_current => None,
+                _ => current,
+            }
+        }
+        .boxed()
+        .shared();
+    }
+
+    fn accept(&self, room: RoomName, succeeded: oneshot::Sender<bool>) -> Reply {
+        let client = self.client.clone();
+        async move {
+            let joined = client.accept(room).await;
+            let _ = succeeded.send(joined.is_ok());
+            one(
+                joined.map(|r| Done::Accept {
+                    room: r.name.to_string(),
+                    members: r.members,
+                }),
+                "accept",
+            )
+        }
+        .boxed()
+    }
+
+    /// `/topic` without text: the topic as the room list has it.
+    fn topic(&self, room: Option<RoomName>) -> Reply {
+        let client = self.client.clone();
+        let room = self.room_for("topic", room);
+        async move {
+            let room = match room.await {
+                Ok(room) => room,
+                Err(output) => return vec![output],
+            };
+            let rooms = match client.rooms().await {
+                Ok(rooms) => rooms,
+                Err(err) => return vec![Output::failed(&err, "topic")],
+            };
+            let Some(found) = rooms.into_iter().find(|r| r.name == room) else {
+                let err = ClientError::Server(chat_proto::ErrorCode::NoSuchRoom.into());
+                return vec![Output::failed(&err, "topic")];
+            };
+            vec![Output::done(Done::Topic {
+                room: room.to_string(),
+                topic: found.topic,
+            })]
         }
         .boxed()
     }

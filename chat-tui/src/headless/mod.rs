@@ -5,13 +5,16 @@
 //! Events are printed as they arrive, between those answers.
 //!
 //! - `output`: the JSON shapes.
+//! - `groups`: the JSON of room events and of the commands that change rooms.
 //! - `dispatch`: commands to requests, and replies to output lines.
 
 mod dispatch;
+pub mod groups;
 pub mod output;
 
 use std::io;
 
+use chat_proto::{RoomEvent, RoomName};
 use futures::StreamExt;
 use futures::stream::FuturesOrdered;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
@@ -64,7 +67,11 @@ where
             return Ok(1);
         }
     };
-    printer.print(&Output::ready(&client.session())).await?;
+    let session = client.session();
+    printer.print(&Output::ready(&session)).await?;
+    for invitation in &session.invitations {
+        printer.print(&Output::invited(invitation)).await?;
+    }
 
     let status = serve(client.clone(), events_rx, input, &mut printer).await;
     client.close().await;
@@ -95,6 +102,9 @@ where
             biased;
             event = events_rx.recv(), if status == 0 => {
                 if let Some(event) = event {
+                    if let Some((from, to)) = renamed(&event) {
+                        dispatcher.follow_rename(from, to);
+                    }
                     printer.print(&Output::from(event)).await?;
                 } else {
                     // The client stopped for good: what is pending fails, and then we are done.
@@ -116,6 +126,17 @@ where
         }
     }
     Ok(status)
+}
+
+/// The old and new names of a room renamed, when that is what the event says.
+fn renamed(event: &ClientEvent) -> Option<(RoomName, RoomName)> {
+    match event {
+        ClientEvent::Message { message, .. } => match message.event()? {
+            RoomEvent::Renamed { from, to } => Some((from.clone(), to.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Dispatches one input line; returns whether to read on (false after `/quit`).

@@ -4,11 +4,13 @@
 //! pinned by tests. Text from the network goes through `serde_json`, which escapes control
 //! characters, so a peer cannot break a line or drive a terminal.
 
-use chat_proto::{Member, Message, RoomSummary, Session, Target, UserName};
+use chat_proto::{Body, Invitation, Member, Message, RoomSummary, Session, Target, UserName};
 use serde::Serialize;
 
+use super::groups::EventInfo;
 use crate::client::{ClientError, ClientEvent};
 use crate::commands::ParseError;
+use crate::room_event;
 
 /// One line of output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +31,28 @@ pub enum Output {
         ts: i64,
         /// Printed in answer to `/history`, rather than received.
         history: bool,
+    },
+    /// A change to a room, made by `from`, from the room's history like a message.
+    RoomEvent {
+        id: u64,
+        /// The room, by its name when the event was sent; after a rename, the new name.
+        target: String,
+        from: String,
+        event: EventInfo,
+        /// The change in words, as the terminal client shows it; one clean line.
+        text: String,
+        ts: i64,
+        history: bool,
+    },
+    /// An invitation to a room: live, or after `ready`, one line per invitation still open.
+    Invited {
+        room: String,
+        by: String,
+    },
+    /// A room the reader was in is gone, with its history.
+    RoomDeleted {
+        room: String,
+        by: String,
     },
     /// A command succeeded.
     Ok(Done),
@@ -96,6 +120,58 @@ pub enum Done {
         room: String,
         members: Vec<MemberInfo>,
     },
+    Create {
+        room: String,
+        private: bool,
+    },
+    Invite {
+        room: String,
+        user: String,
+    },
+    /// Joined a room by invitation, as `join` does.
+    Accept {
+        room: String,
+        members: u32,
+    },
+    Decline {
+        room: String,
+    },
+    Kick {
+        room: String,
+        user: String,
+    },
+    Ban {
+        room: String,
+        user: String,
+    },
+    Unban {
+        room: String,
+        user: String,
+    },
+    Op {
+        room: String,
+        user: String,
+    },
+    Deop {
+        room: String,
+        user: String,
+    },
+    Transfer {
+        room: String,
+        user: String,
+    },
+    Rename {
+        room: String,
+        to: String,
+    },
+    /// The topic set, cleared (empty), or asked for.
+    Topic {
+        room: String,
+        topic: String,
+    },
+    Delete {
+        room: String,
+    },
     Quit,
 }
 
@@ -103,12 +179,17 @@ pub enum Done {
 pub struct RoomInfo {
     pub name: String,
     pub members: u32,
+    pub private: bool,
+    /// Empty when none is set.
+    pub topic: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberInfo {
     pub user: String,
     pub online: bool,
+    /// "owner", "admin" or "member".
+    pub role: &'static str,
 }
 
 impl Output {
@@ -124,14 +205,34 @@ impl Output {
         }
     }
 
+    /// A message, or the room event it carries.
     pub fn message(message: Message, conversation: &Target, history: bool) -> Self {
-        Self::Message {
-            id: message.id.0,
-            target: conversation.to_string(),
-            from: message.from.to_string(),
-            text: message.text,
-            ts: message.ts_ms,
-            history,
+        match message.body {
+            Body::Text(text) => Self::Message {
+                id: message.id.0,
+                target: conversation.to_string(),
+                from: message.from.to_string(),
+                text,
+                ts: message.ts_ms,
+                history,
+            },
+            Body::Event(event) => Self::RoomEvent {
+                id: message.id.0,
+                target: conversation.to_string(),
+                text: room_event::describe(&message.from, &event),
+                from: message.from.to_string(),
+                event: EventInfo::from(&event),
+                ts: message.ts_ms,
+                history,
+            },
+        }
+    }
+
+    /// An invitation waiting for an answer.
+    pub fn invited(invitation: &Invitation) -> Self {
+        Self::Invited {
+            room: invitation.room.to_string(),
+            by: invitation.by.to_string(),
         }
     }
 
@@ -201,6 +302,11 @@ impl From<ClientEvent> for Output {
                 user: user.to_string(),
                 online,
             },
+            ClientEvent::Invited(invitation) => Self::invited(&invitation),
+            ClientEvent::RoomDeleted { room, by } => Self::RoomDeleted {
+                room: room.to_string(),
+                by: by.to_string(),
+            },
             ClientEvent::Disconnected { reason } => Self::Disconnected { reason },
             ClientEvent::Reconnected => Self::Reconnected,
         }
@@ -212,6 +318,8 @@ impl From<&RoomSummary> for RoomInfo {
         Self {
             name: room.name.to_string(),
             members: room.members,
+            private: room.private,
+            topic: room.topic.clone(),
         }
     }
 }
@@ -221,6 +329,7 @@ impl From<&Member> for MemberInfo {
         Self {
             user: member.user.to_string(),
             online: member.online,
+            role: member.role.as_str(),
         }
     }
 }
@@ -292,7 +401,10 @@ mod tests {
             rooms: vec![RoomSummary {
                 name: room("general"),
                 members: 3,
+                private: false,
+                topic: String::new(),
             }],
+            invitations: vec![],
         };
         assert_eq!(
             json(&Output::ready(&session)),
@@ -306,7 +418,7 @@ mod tests {
             id: MessageId(42),
             to: Target::User(user("alice")),
             from: user("bob"),
-            text: "hi\n\u{1b}[31m".into(),
+            body: Body::Text("hi\n\u{1b}[31m".into()),
             ts_ms: 1_700_000_000_000,
         };
         assert_eq!(
@@ -321,7 +433,7 @@ mod tests {
             id: MessageId(7),
             to: Target::Room(room("rust")),
             from: user("bob"),
-            text: "yo".into(),
+            body: Body::Text("yo".into()),
             ts_ms: 5,
         };
         let event = ClientEvent::Message {
@@ -370,9 +482,11 @@ mod tests {
                     rooms: vec![RoomInfo {
                         name: "#x".into(),
                         members: 2,
+                        private: true,
+                        topic: "t".into(),
                     }],
                 },
-                r##"{"type":"ok","command":"rooms","rooms":[{"name":"#x","members":2}]}"##,
+                r##"{"type":"ok","command":"rooms","rooms":[{"name":"#x","members":2,"private":true,"topic":"t"}]}"##,
             ),
             (
                 Done::Who {
@@ -380,9 +494,10 @@ mod tests {
                     members: vec![MemberInfo {
                         user: "bob".into(),
                         online: true,
+                        role: "admin",
                     }],
                 },
-                r##"{"type":"ok","command":"who","room":"#x","members":[{"user":"bob","online":true}]}"##,
+                r##"{"type":"ok","command":"who","room":"#x","members":[{"user":"bob","online":true,"role":"admin"}]}"##,
             ),
             (
                 Done::Query {
@@ -405,10 +520,10 @@ mod tests {
 
     #[test]
     fn server_errors_carry_the_server_code() {
-        let err = ClientError::Server(ErrorReply::from(ErrorCode::NotMember));
+        let err = ClientError::Server(ErrorReply::new(ErrorCode::Forbidden, "admins only"));
         assert_eq!(
-            json(&Output::failed(&err, "msg")),
-            r#"{"type":"error","code":"not_member","message":"you are not a member of that room","command":"msg"}"#
+            json(&Output::failed(&err, "kick")),
+            r#"{"type":"error","code":"forbidden","message":"admins only","command":"kick"}"#
         );
     }
 
@@ -468,6 +583,20 @@ mod tests {
                 r#"{"type":"disconnected","reason":"gone"}"#,
             ),
             (ClientEvent::Reconnected, r#"{"type":"reconnected"}"#),
+            (
+                ClientEvent::Invited(Invitation {
+                    room: room("secret"),
+                    by: user("bob"),
+                }),
+                r##"{"type":"invited","room":"#secret","by":"bob"}"##,
+            ),
+            (
+                ClientEvent::RoomDeleted {
+                    room: room("r"),
+                    by: user("bob"),
+                },
+                r##"{"type":"room_deleted","room":"#r","by":"bob"}"##,
+            ),
         ];
         for (event, expected) in cases {
             assert_eq!(json(&Output::from(event)), expected);

@@ -152,15 +152,22 @@ where
         }
         let events = self.connection.as_mut()?.events_rx.as_mut()?;
         match events.try_recv() {
-            Ok(event) => Some(Action::Client(event)),
+            Ok(event) => Some(self.on_client_event(Some(event))),
             Err(mpsc::error::TryRecvError::Empty) => None,
             Err(mpsc::error::TryRecvError::Disconnected) => Some(self.on_client_event(None)),
         }
     }
 
+    /// The action for an event of the client, or for the end of its events.
+    ///
+    /// A reconnect comes with the new session, whose rooms may differ from those before.
     fn on_client_event(&mut self, event: Option<ClientEvent>) -> Action {
-        if let Some(event) = event {
-            return Action::Client(event);
+        match (event, &self.connection) {
+            (Some(ClientEvent::Reconnected), Some(connection)) => {
+                return Action::Resumed(connection.client.session());
+            }
+            (Some(event), _) => return Action::Client(event),
+            (None, _) => {}
         }
         if let Some(connection) = &mut self.connection {
             connection.events_rx = None;

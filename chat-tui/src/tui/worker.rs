@@ -50,6 +50,8 @@ pub fn request_of(effect: &Effect) -> Option<Request> {
             text,
         },
         Effect::Join(room) => Request::Join { room },
+        Effect::Accept(room) => Request::Accept { room },
+        Effect::Change { room, change } => change.request(room),
         Effect::Leave(room) => Request::Leave { room },
         Effect::Older { target, before, .. } => Request::History {
             target,
@@ -85,6 +87,21 @@ pub fn reply_of(effect: Effect, result: Result<Response, ClientError>) -> Option
                 Response::Joined { room, .. } => Ok(room),
                 other => Err(other),
             }),
+        },
+        Effect::Accept(room) => Reply::Joined {
+            room,
+            result: expect(result, "accept", |r| match r {
+                Response::Joined { room, .. } => Ok(room),
+                other => Err(other),
+            }),
+        },
+        Effect::Change { room, change } => Reply::Changed {
+            room,
+            result: expect(result, change.command(), |r| match r {
+                Response::Done => Ok(()),
+                other => Err(other),
+            }),
+            change,
         },
         Effect::Leave(room) => Reply::Left {
             room,
@@ -219,6 +236,8 @@ mod tests {
         let summary = RoomSummary {
             name: room(),
             members: 2,
+            private: false,
+            topic: String::new(),
         };
         let joined = reply_of(
             Effect::Join(room()),

@@ -1,4 +1,5 @@
-//! The member pane: the current room's members, online first.
+//! The member pane: the current room's members by role (`~` the owner, `@` admins, then
+//! members), online first within each.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -6,7 +7,7 @@ use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
-use crate::app::{App, Focus};
+use crate::app::{App, Focus, role_mark};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let focused = app.focus == Focus::Members;
@@ -53,6 +54,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         rows.push(Line::from(vec![
             Span::styled(dot, dot_style),
             Span::raw(" "),
+            Span::from(role_mark(member.role)).bold(),
             Span::styled(member.user.to_string(), name_style),
         ]));
     }

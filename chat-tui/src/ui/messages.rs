@@ -8,7 +8,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 
-use crate::app::{App, Conversation, Entry, EntryRows, NICK_WIDTH, text_width};
+use crate::app::{App, Conversation, Entry, EntryRows, LineKind, NICK_WIDTH, text_width};
 use crate::text::wrap::wrap;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -109,11 +109,17 @@ fn entry_lines<'a>(
 }
 
 /// What stands in the sender column, and the style of the text: a star for actions, the
-/// sender in their colour (or the reader's own), dim dashes for notices; mentions stand out.
+/// sender in their colour (or the reader's own), dim dashes for notices and room events;
+/// mentions stand out.
 fn sender_and_style(app: &App, entry: &Entry) -> (Span<'static>, Style) {
     let theme = &app.settings.theme;
     let (sender, style) = match entry {
-        Entry::Message(line) if line.action => (Span::from("*").bold(), Style::new().italic()),
+        Entry::Message(line) if line.kind == LineKind::Action => {
+            (Span::from("*").bold(), Style::new().italic())
+        }
+        Entry::Message(line) if line.kind == LineKind::Event => {
+            (Span::from("--").dark_gray(), Style::new().dark_gray())
+        }
         Entry::Message(line) => {
             let colour = if line.own {
                 theme.own

@@ -2,7 +2,8 @@
 //! ratatui buffer. Views decide nothing and change nothing; they are tested on ratatui's
 //! `TestBackend` (see `tests/views.rs`).
 //!
-//! - `rooms`, `tabs`, `messages`, `members`, `status`: the panes of the chat screen.
+//! - `rooms`, `tabs`, `title`, `messages`, `members`, `status`: the panes of the chat
+//!   screen.
 //! - `overlay`: the help and list boxes drawn over it.
 //! - `login`: the screens before the chat: the form, the wait, the certificate question.
 
@@ -13,6 +14,7 @@ mod overlay;
 mod rooms;
 mod status;
 mod tabs;
+mod title;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -82,6 +84,9 @@ fn chat(frame: &mut Frame<'_>, app: &App) {
     tabs::render(app, panes.tabs, buf);
     if let Some(area) = panes.rooms {
         rooms::render(app, area, buf);
+    }
+    if let Some(area) = panes.title {
+        title::render(app, area, buf);
     }
     messages::render(app, panes.messages, buf);
     if let Some(area) = panes.members {

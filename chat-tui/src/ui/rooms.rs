@@ -1,7 +1,8 @@
 //! The rooms pane: rooms, then DMs, each numbered for Alt+number, with unread counts and a
-//! mark where the reader was mentioned.
+//! mark where the reader was mentioned; private rooms carry a `*` after their name. Below
+//! them, the invitations waiting for `/accept` or `/decline`.
 
-use chat_proto::Target;
+use chat_proto::{Invitation, Target};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Style, Stylize};
@@ -36,6 +37,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         rows.push(Line::from("No rooms yet.").dark_gray());
         rows.push(Line::from("/join #room").dark_gray());
     }
+    if !app.invitations.is_empty() {
+        rows.push(Line::from(Span::from("Invited").bold().underlined()));
+        for invitation in &app.invitations {
+            rows.push(invitation_row(app, invitation, inner.width));
+        }
+    }
     for (y, line) in (inner.y..inner.bottom()).zip(rows.iter()) {
         buf.set_line(inner.x, y, line, inner.width);
     }
@@ -54,17 +61,15 @@ fn row(app: &App, index: usize, chat: &Conversation, width: u16, focused: bool) 
     } else {
         " ".into()
     };
-    let name = chat.target.to_string();
-    let room = usize::from(width).saturating_sub(count.len() + 3);
-    let name: String = if name.chars().count() > room {
-        name.chars()
-            .take(room.saturating_sub(1))
-            .chain(['…'])
-            .collect()
-    } else {
-        name
+    let private = match &chat.target {
+        Target::Room(room) => app.rooms.get(room).is_some_and(|r| r.private),
+        Target::User(_) => false,
     };
-    let pad = usize::from(width).saturating_sub(name.chars().count() + count.len() + 2);
+    let mark = if private { "*" } else { "" };
+    let room = usize::from(width).saturating_sub(count.len() + mark.len() + 3);
+    let name = cut(&chat.target.to_string(), room);
+    let used = name.chars().count() + mark.len() + count.len() + 2;
+    let pad = usize::from(width).saturating_sub(used);
     let mut style = Style::new();
     if chat.unread > 0 {
         style = style.bold();
@@ -82,7 +87,38 @@ fn row(app: &App, index: usize, chat: &Conversation, width: u16, focused: bool) 
     };
     Line::from(vec![
         Span::from(number).dark_gray(),
-        Span::styled(format!(" {name}{}", " ".repeat(pad)), style),
+        Span::styled(format!(" {name}"), style),
+        Span::styled(mark, style),
+        Span::styled(" ".repeat(pad), style),
         Span::styled(count, count_style),
     ])
+}
+
+/// "+ #secret (bob)": an invitation, with who sent it when there is room.
+fn invitation_row(app: &App, invitation: &Invitation, width: u16) -> Line<'static> {
+    let room = usize::from(width).saturating_sub(2);
+    let name = cut(&invitation.room.to_string(), room);
+    let by = format!(" ({})", invitation.by);
+    let by = if name.chars().count() + by.len() <= room {
+        by
+    } else {
+        String::new()
+    };
+    Line::from(vec![
+        Span::from("+ ").dark_gray(),
+        Span::from(name).fg(app.settings.theme.mention),
+        Span::from(by).dark_gray(),
+    ])
+}
+
+/// `name` in at most `room` columns, cut short with `…`.
+fn cut(name: &str, room: usize) -> String {
+    if name.chars().count() > room {
+        name.chars()
+            .take(room.saturating_sub(1))
+            .chain(['…'])
+            .collect()
+    } else {
+        name.to_owned()
+    }
 }

@@ -126,7 +126,7 @@ impl Peer {
             while let Some(event) = events_rx.recv().await {
                 if let ClientEvent::Message { message, .. } = event
                     && message.from.as_str() == from
-                    && message.text == text
+                    && message.text() == Some(text)
                 {
                     return;
                 }

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use chat_proto::codec::{self, ServerReader, ServerWriter};
 use chat_proto::{
-    ClientFrame, ErrorCode, ErrorReply, Message, MessageId, Page, Request, RequestId, Response,
-    ResumePoint, RoomName, RoomSummary, ServerFrame, Session, Target, UserName, Welcome,
+    Body, ClientFrame, ErrorCode, ErrorReply, Message, MessageId, Page, Request, RequestId,
+    Response, ResumePoint, RoomName, RoomSummary, ServerFrame, Session, Target, UserName, Welcome,
 };
 use chat_tui::ClientConfig;
 use futures::{SinkExt, StreamExt};
@@ -247,8 +247,16 @@ pub fn message(id: u64, to: Target, from: &str) -> Message {
         id: MessageId(id),
         to,
         from: user(from),
-        text: format!("text {id}"),
+        body: Body::Text(format!("text {id}")),
         ts_ms: 1000 + id as i64,
+    }
+}
+
+/// A room event in `room`, made by `from`.
+pub fn room_event(id: u64, room_name: &str, from: &str, event: chat_proto::RoomEvent) -> Message {
+    Message {
+        body: Body::Event(event),
+        ..message(id, in_room(room_name), from)
     }
 }
 
@@ -257,6 +265,7 @@ pub fn session(name: &str, rooms: &[(&str, u64)]) -> Session {
     Session {
         user: user(name),
         token: format!("token-of-{name}"),
+        invitations: vec![],
         conversations: rooms
             .iter()
             .map(|&(r, after)| point(in_room(r), after))
@@ -266,6 +275,8 @@ pub fn session(name: &str, rooms: &[(&str, u64)]) -> Session {
             .map(|&(r, _)| RoomSummary {
                 name: room(r),
                 members: 2,
+                private: false,
+                topic: String::new(),
             })
             .collect(),
     }
