@@ -233,6 +233,10 @@ pub struct Session {
     pub rooms: Vec<RoomSummary>,
     /// Invitations the user has neither accepted nor declined.
     pub invitations: Vec<Invitation>,
+    /// The room events that removed the user from a room (kicks and bans) since they were
+    /// last offline, so that a client that was away learns who removed them and why. A
+    /// client that was connected at the time has seen them live already.
+    pub removals: Vec<Message>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::names::{RoomName, UserName};
 
-/// Longest room topic, in bytes of UTF-8.
-pub const MAX_TOPIC_LEN: usize = 512;
+/// Longest room topic, in bytes of UTF-8: enough for a line of text, and small enough that
+/// a login listing the most rooms a user may be in, with their topics, fits in one frame.
+pub const MAX_TOPIC_LEN: usize = 256;
 
 /// Longest reason given for a kick or a ban, in bytes of UTF-8.
 pub const MAX_REASON_LEN: usize = 256;

@@ -47,6 +47,9 @@ pub struct Limits {
     pub max_frame_len: usize,
     pub max_rooms_per_user: usize,
     pub max_members_per_room: usize,
+    /// Invitations one user may have pending, so that no one can make another's login
+    /// reply too large by inviting them everywhere.
+    pub max_pending_invitations: usize,
     /// Messages one user may send per second, after a burst of `message_burst`.
     pub messages_per_second: u32,
     pub message_burst: u32,
@@ -82,6 +85,7 @@ impl Default for Limits {
             max_frame_len: chat_proto::MAX_FRAME_LEN,
             max_rooms_per_user: 500,
             max_members_per_room: 10_000,
+            max_pending_invitations: 100,
             messages_per_second: 10,
             message_burst: 50,
             logins_per_minute_per_address: 30,
@@ -176,6 +180,7 @@ struct FileConfig {
     max_frame_len: Option<usize>,
     max_rooms_per_user: Option<usize>,
     max_members_per_room: Option<usize>,
+    max_pending_invitations: Option<usize>,
     messages_per_second: Option<u32>,
     message_burst: Option<u32>,
     logins_per_minute_per_address: Option<u32>,
@@ -221,6 +226,10 @@ impl FileConfig {
         set(self.max_frame_len, &mut limits.max_frame_len);
         set(self.max_rooms_per_user, &mut limits.max_rooms_per_user);
         set(self.max_members_per_room, &mut limits.max_members_per_room);
+        set(
+            self.max_pending_invitations,
+            &mut limits.max_pending_invitations,
+        );
         let set = |value: Option<u32>, field: &mut u32| *field = value.unwrap_or(*field);
         set(self.messages_per_second, &mut limits.messages_per_second);
         set(self.message_burst, &mut limits.message_burst);
@@ -255,6 +264,10 @@ impl Limits {
             ("max_frame_len", self.max_frame_len as u64),
             ("max_rooms_per_user", self.max_rooms_per_user as u64),
             ("max_members_per_room", self.max_members_per_room as u64),
+            (
+                "max_pending_invitations",
+                self.max_pending_invitations as u64,
+            ),
             ("messages_per_second", u64::from(self.messages_per_second)),
             ("message_burst", u64::from(self.message_burst)),
             (

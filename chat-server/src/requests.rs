@@ -38,24 +38,24 @@ pub async fn begin(shared: &Arc<Shared>, session: &Arc<LoggedIn>, request: Reque
         ))),
         Request::Members { room } => members(shared, session, &room),
         Request::Decline { room } => manage(shared, session, room, Change::Decline).await,
-        Request::Invite { room, user } => manage(shared, session, room, Change::Invite(user)).await,
-        Request::Kick { room, user, reason } => match check_reason(&reason) {
-            Ok(()) => manage(shared, session, room, Change::Kick { user, reason }).await,
-            Err(err) => Err(err),
-        },
-        Request::Ban { room, user, reason } => match check_reason(&reason) {
-            Ok(()) => manage(shared, session, room, Change::Ban { user, reason }).await,
-            Err(err) => Err(err),
-        },
+        Request::Invite { room, user } => {
+            let max_pending = shared.config.limits.max_pending_invitations;
+            manage(shared, session, room, Change::Invite { user, max_pending }).await
+        }
+        Request::Kick { room, user, reason } => {
+            manage(shared, session, room, Change::Kick { user, reason }).await
+        }
+        Request::Ban { room, user, reason } => {
+            manage(shared, session, room, Change::Ban { user, reason }).await
+        }
         Request::Unban { room, user } => manage(shared, session, room, Change::Unban(user)).await,
         Request::SetRole { room, user, role } => {
             manage(shared, session, room, Change::SetRole { user, role }).await
         }
         Request::Rename { room, to } => manage(shared, session, room, Change::Rename(to)).await,
-        Request::SetTopic { room, topic } => match check_topic(&topic) {
-            Ok(()) => manage(shared, session, room, Change::SetTopic(topic)).await,
-            Err(err) => Err(err),
-        },
+        Request::SetTopic { room, topic } => {
+            manage(shared, session, room, Change::SetTopic(topic)).await
+        }
         Request::Delete { room } => manage(shared, session, room, Change::Delete).await,
         Request::Send {
             to,
@@ -122,13 +122,16 @@ async fn leave(shared: &Arc<Shared>, session: &LoggedIn, room: RoomName) -> Star
     }))
 }
 
-/// Queues a change to a room; the store checks that the caller may make it.
+/// Queues a change to a room; the store checks that the caller may make it. Changes count
+/// against the caller's message rate, as each is stored and sent like a message.
 async fn manage(
     shared: &Arc<Shared>,
     session: &LoggedIn,
     room: RoomName,
     change: Change,
 ) -> Started {
+    shared.rate.message(&session.name)?;
+    check_lengths(&change)?;
     let ticket = shared
         .store
         .manage(session.id, session.name.clone(), room.clone(), change)
@@ -143,21 +146,19 @@ async fn manage(
     }))
 }
 
-fn check_reason(reason: &str) -> Result<(), ErrorReply> {
-    if reason.len() > MAX_REASON_LEN {
+/// Reasons and topics are bounded, so that every room event fits its page budget.
+fn check_lengths(change: &Change) -> Result<(), ErrorReply> {
+    let (what, text, limit) = match change {
+        Change::Kick { reason, .. } | Change::Ban { reason, .. } => {
+            ("a reason", reason, MAX_REASON_LEN)
+        }
+        Change::SetTopic(topic) => ("a topic", topic, MAX_TOPIC_LEN),
+        _ => return Ok(()),
+    };
+    if text.len() > limit {
         return Err(ErrorReply::new(
             ErrorCode::InvalidRequest,
-            format!("a reason is at most {MAX_REASON_LEN} bytes"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_topic(topic: &str) -> Result<(), ErrorReply> {
-    if topic.len() > MAX_TOPIC_LEN {
-        return Err(ErrorReply::new(
-            ErrorCode::InvalidRequest,
-            format!("a topic is at most {MAX_TOPIC_LEN} bytes"),
+            format!("{what} is at most {limit} bytes"),
         ));
     }
     Ok(())

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use chat_proto::{
-    Credential, ErrorCode, ErrorReply, Invitation, MAX_PASSWORD_LEN, Request, Response,
+    Credential, ErrorCode, ErrorReply, Invitation, MAX_PASSWORD_LEN, Message, Request, Response,
     ResumePoint, Session, Target, UserName,
 };
 
@@ -64,7 +64,7 @@ pub async fn log_in(
     );
     let logged_in = LoggedIn { id, name, session };
     match resume_points(shared, &logged_in).await {
-        Ok((conversations, invitations)) => {
+        Ok((conversations, invitations, removals)) => {
             let rooms = shared.hub.rooms_of(&logged_in.name);
             let user = logged_in.name.clone();
             Ok((
@@ -75,6 +75,7 @@ pub async fn log_in(
                     conversations,
                     rooms,
                     invitations,
+                    removals,
                 }),
             ))
         }
@@ -159,11 +160,12 @@ async fn issue_token(shared: &Shared, user: UserId) -> Result<String, ErrorReply
 
 /// Rooms resume from the newest message (a new client is not flooded with backlog); direct
 /// conversations from where the user was when last offline, so what arrived since is
-/// delivered. Pending invitations come with them.
+/// delivered. Pending invitations come with them, and the kicks and bans of the user
+/// while they were away.
 async fn resume_points(
     shared: &Shared,
     session: &LoggedIn,
-) -> Result<(Vec<ResumePoint>, Vec<Invitation>), ErrorReply> {
+) -> Result<(Vec<ResumePoint>, Vec<Invitation>, Vec<Message>), ErrorReply> {
     let state = shared.store.login_state(session.id).await?;
     let rooms = shared
         .hub
@@ -177,5 +179,9 @@ async fn resume_points(
         target: Target::User(peer),
         after: state.seen_mark,
     });
-    Ok((rooms.chain(directs).collect(), state.invitations))
+    Ok((
+        rooms.chain(directs).collect(),
+        state.invitations,
+        state.removals,
+    ))
 }

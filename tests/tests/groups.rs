@@ -309,6 +309,7 @@ async fn the_permission_matrix_holds_across_a_restart() {
     let mut server = TestServer::start_configured(|config| {
         unthrottled(config);
         config.limits.max_rooms_per_user = 1000;
+        config.limits.max_pending_invitations = 1000;
     })
     .await;
     let names = [
@@ -967,4 +968,114 @@ async fn a_room_cannot_be_created_or_renamed_onto_a_taken_name() {
     assert_eq!(code(ask(&alice, rename).await), ErrorCode::RoomExists);
     let names: Vec<_> = rooms(&alice).await.into_iter().map(|r| r.name).collect();
     assert_eq!(names, [room("other"), room("taken")]);
+}
+
+#[tokio::test]
+async fn a_user_who_was_away_learns_at_login_who_removed_them_and_why() {
+    let server = TestServer::start().await;
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let carol = server.register("carol").await;
+    ok(
+        &alice,
+        Request::Create {
+            room: room("den"),
+            private: false,
+        },
+    )
+    .await;
+    bob.join_room("den").await;
+    carol.join_room("den").await;
+    bob.client.close().await;
+    // Carol is online when she is kicked: she hears it live, so her next login does not
+    // repeat it.
+    let kick = |user: &str| Request::Kick {
+        room: room("den"),
+        user: self::user(user),
+        reason: "off topic".into(),
+    };
+    ok(&alice, kick("bob")).await;
+    ok(&alice, kick("carol")).await;
+    let mut carol = carol;
+    carol.next_room_event().await;
+    carol.next_room_event().await;
+    carol.client.close().await;
+
+    let bob = server.login("bob").await;
+    let removals = bob.client.session().removals;
+    assert_eq!(removals.len(), 1, "{removals:?}");
+    assert_eq!(removals[0].from, user("alice"));
+    assert_eq!(removals[0].to, Target::Room(room("den")));
+    assert_eq!(
+        removals[0].event(),
+        Some(&RoomEvent::Kicked {
+            user: user("bob"),
+            reason: "off topic".into()
+        })
+    );
+    assert!(bob.client.session().rooms.is_empty());
+    let carol = server.login("carol").await;
+    assert!(carol.client.session().removals.is_empty());
+}
+
+#[tokio::test]
+async fn invitations_pending_for_one_user_are_bounded() {
+    let server = TestServer::start_configured(unthrottled).await;
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let invite = |n: usize| Request::Invite {
+        room: room(&format!("r{n}")),
+        user: user("bob"),
+    };
+    for n in 0..=100 {
+        ok(
+            &alice,
+            Request::Create {
+                room: room(&format!("r{n}")),
+                private: true,
+            },
+        )
+        .await;
+    }
+    for n in 0..100 {
+        ok(&alice, invite(n)).await;
+    }
+    assert_eq!(
+        code(ask(&alice, invite(100)).await),
+        ErrorCode::InvalidRequest
+    );
+    ok(&bob, Request::Decline { room: room("r0") }).await;
+    ok(&alice, invite(100)).await;
+}
+
+#[tokio::test]
+async fn a_flood_of_room_changes_is_rate_limited() {
+    let server = TestServer::start().await;
+    let alice = server.register("alice").await;
+    ok(
+        &alice,
+        Request::Create {
+            room: room("busy"),
+            private: false,
+        },
+    )
+    .await;
+    let mut limited = None;
+    for n in 0..200 {
+        let topic = Request::SetTopic {
+            room: room("busy"),
+            topic: format!("topic {n}"),
+        };
+        if let Err(err) = ask(&alice, topic).await {
+            limited = Some(err);
+            break;
+        }
+    }
+    assert!(
+        matches!(
+            limited,
+            Some(ClientError::Server(ref reply)) if matches!(reply.code, ErrorCode::RateLimited { .. })
+        ),
+        "{limited:?}"
+    );
 }

@@ -1,6 +1,6 @@
 //! Reads, run on the pool's read-only connections.
 
-use chat_proto::{Body, Invitation, Message, MessageId, Role, RoomName, UserName};
+use chat_proto::{Body, Invitation, Message, MessageId, Role, RoomName, Target, UserName};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::ops::Destination;
@@ -34,6 +34,8 @@ pub struct LoginState {
     pub newest: MessageId,
     /// Invitations the user has not answered.
     pub invitations: Vec<Invitation>,
+    /// Kicks and bans of the user since `seen_mark`.
+    pub removals: Vec<Message>,
 }
 
 /// How much one page may hold: a count the client asked for, and bytes that keep the reply
@@ -171,7 +173,32 @@ pub fn login_state(conn: &Connection, user: UserId) -> Result<LoginState, StoreE
         seen_mark: MessageId(seen_mark as u64),
         newest: MessageId(newest as u64),
         invitations,
+        removals: removals_since(conn, user, seen_mark)?,
     })
+}
+
+/// Most removals a login reports; more than this many in one absence is abuse, and the
+/// rooms are gone from the login's list regardless.
+const MAX_REMOVALS: i64 = 50;
+
+/// The newest kicks and bans of `user` after message `after`, oldest first.
+fn removals_since(conn: &Connection, user: UserId, after: i64) -> Result<Vec<Message>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT m.id, u.name, m.body, m.ts_ms, m.kind, c.room FROM removals r
+         JOIN messages m ON m.id = r.message_id
+         JOIN users u ON u.id = m.sender_id
+         JOIN conversations c ON c.id = m.conversation_id
+         WHERE r.user_id = ?1 AND r.message_id > ?2
+         ORDER BY r.message_id DESC LIMIT ?3",
+    )?;
+    let mut removals = stmt
+        .query_map(params![user.0, after, MAX_REMOVALS], |row| {
+            let room: RoomName = parse_name(&row.get::<_, String>(5)?)?;
+            message_from_row(row, &Target::Room(room))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    removals.reverse();
+    Ok(removals)
 }
 
 /// Ids are stored as SQLite's signed integers; none above `i64::MAX` exists.
@@ -267,26 +294,28 @@ fn select(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params, |row| {
         let from: UserName = parse_name(&row.get::<_, String>(1)?)?;
-        let text: String = row.get(2)?;
-        let body = match row.get::<_, i64>(4)? {
-            0 => Body::Text(text),
-            _ => Body::Event(serde_json::from_str(&text).map_err(|err| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    2,
-                    rusqlite::types::Type::Text,
-                    err.into(),
-                )
-            })?),
-        };
-        Ok(Message {
-            id: MessageId(row.get::<_, i64>(0)? as u64),
-            to: destination.target_from(&from),
-            from,
-            body,
-            ts_ms: row.get(3)?,
-        })
+        message_from_row(row, &destination.target_from(&from))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A message from a row whose first five columns are its id, sender name, body, time and
+/// kind.
+fn message_from_row(row: &rusqlite::Row<'_>, to: &Target) -> rusqlite::Result<Message> {
+    let text: String = row.get(2)?;
+    let body = match row.get::<_, i64>(4)? {
+        0 => Body::Text(text),
+        _ => Body::Event(serde_json::from_str(&text).map_err(|err| {
+            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, err.into())
+        })?),
+    };
+    Ok(Message {
+        id: MessageId(row.get::<_, i64>(0)? as u64),
+        to: to.clone(),
+        from: parse_name(&row.get::<_, String>(1)?)?,
+        body,
+        ts_ms: row.get(3)?,
+    })
 }
 
 #[cfg(test)]

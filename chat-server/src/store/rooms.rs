@@ -61,29 +61,48 @@ pub(super) fn role_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Re
 /// The user's relation to the room: a ban outweighs a pending invitation.
 fn standing(conn: &Connection, room: ConversationId, user: UserId) -> Result<Standing, StoreError> {
     let role = conn
-        .query_row(
-            "SELECT role FROM members WHERE conversation_id = ?1 AND user_id = ?2",
-            [room.0, user.0],
-            |row| role_column(row, 0),
-        )
+        .prepare_cached("SELECT role FROM members WHERE conversation_id = ?1 AND user_id = ?2")?
+        .query_row([room.0, user.0], |row| role_column(row, 0))
         .optional()?;
     if let Some(role) = role {
         return Ok(Standing::Member(role));
     }
-    let listed = |table: &str| -> Result<bool, StoreError> {
-        let sql = format!("SELECT 1 FROM {table} WHERE conversation_id = ?1 AND user_id = ?2");
+    let listed = |sql: &str| -> Result<bool, StoreError> {
         Ok(conn
-            .query_row(&sql, [room.0, user.0], |_| Ok(()))
+            .prepare_cached(sql)?
+            .query_row([room.0, user.0], |_| Ok(()))
             .optional()?
             .is_some())
     };
-    Ok(if listed("bans")? {
-        Standing::Banned
-    } else if listed("invitations")? {
-        Standing::Invited
-    } else {
-        Standing::Outsider
-    })
+    Ok(
+        if listed("SELECT 1 FROM bans WHERE conversation_id = ?1 AND user_id = ?2")? {
+            Standing::Banned
+        } else if listed("SELECT 1 FROM invitations WHERE conversation_id = ?1 AND user_id = ?2")? {
+            Standing::Invited
+        } else {
+            Standing::Outsider
+        },
+    )
+}
+
+fn withdraw_invitation(
+    conn: &Connection,
+    room: ConversationId,
+    user: UserId,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
+        [room.0, user.0],
+    )?;
+    Ok(())
+}
+
+fn remove_member(conn: &Connection, room: ConversationId, user: UserId) -> Result<(), StoreError> {
+    conn.execute(
+        "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
+        [room.0, user.0],
+    )?;
+    Ok(())
 }
 
 fn refuse(err: ErrorReply) -> StoreError {
@@ -129,11 +148,19 @@ fn add_member(
         "INSERT INTO members (conversation_id, user_id, joined_ms, role) VALUES (?1, ?2, ?3, ?4)",
         params![room.0, user.0, now_ms(), role_to_sql(role)],
     )?;
-    conn.execute(
-        "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
-        [room.0, user.0],
-    )?;
-    Ok(())
+    withdraw_invitation(conn, room, user)
+}
+
+/// Whether the room has an owner. Only a room left empty before roles existed has none.
+fn has_owner(conn: &Connection, room: ConversationId) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM members WHERE conversation_id = ?1 AND role = 0",
+            [room.0],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 /// How a join treats a room that does not exist yet.
@@ -218,8 +245,15 @@ impl Op for Join {
         let (role, newly_joined) = if let Standing::Member(role) = standing {
             (role, false)
         } else {
-            add_member(conn, room.id, self.user, Role::Member)?;
-            (Role::Member, true)
+            // The first to join a room that has no owner becomes it, so that no room stays
+            // without one.
+            let role = if has_owner(conn, room.id)? {
+                Role::Member
+            } else {
+                Role::Owner
+            };
+            add_member(conn, room.id, self.user, role)?;
+            (role, true)
         };
         Ok(JoinedRoom {
             conversation: room.id,
@@ -260,11 +294,7 @@ impl Op for Leave {
         let room = find_room(conn, &self.room)?.ok_or(StoreError::NoSuchRoom)?;
         let standing = standing(conn, room.id, self.user)?;
         permissions::check(Action::Leave, standing, room.private).map_err(refuse)?;
-        conn.execute(
-            "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
-            [room.id.0, self.user.0],
-        )?;
-        Ok(())
+        remove_member(conn, room.id, self.user)
     }
 
     fn publish(&self, (): &(), listener: &dyn CommitListener) {
@@ -276,11 +306,24 @@ impl Op for Leave {
 #[derive(Debug, Clone)]
 pub enum Change {
     Decline,
-    Invite(UserName),
-    Kick { user: UserName, reason: String },
-    Ban { user: UserName, reason: String },
+    /// Invites a user, unless they have `max_pending` invitations already.
+    Invite {
+        user: UserName,
+        max_pending: usize,
+    },
+    Kick {
+        user: UserName,
+        reason: String,
+    },
+    Ban {
+        user: UserName,
+        reason: String,
+    },
     Unban(UserName),
-    SetRole { user: UserName, role: Role },
+    SetRole {
+        user: UserName,
+        role: Role,
+    },
     Rename(RoomName),
     SetTopic(String),
     Delete,
@@ -290,7 +333,7 @@ impl Change {
     fn action(&self) -> Action {
         match self {
             Self::Decline => Action::Answer,
-            Self::Invite(_) => Action::Invite,
+            Self::Invite { .. } => Action::Invite,
             Self::Kick { .. } => Action::Kick,
             Self::Ban { .. } => Action::Ban,
             Self::Unban(_) => Action::Unban,
@@ -331,8 +374,7 @@ struct Context<'a> {
     room: ConversationId,
     name: &'a RoomName,
     actor: (UserId, &'a UserName),
-    /// The actor's role; moderating actions are only permitted to members.
-    role: Role,
+    standing: Standing,
 }
 
 impl Context<'_> {
@@ -354,12 +396,27 @@ impl Context<'_> {
         Ok(())
     }
 
-    fn remove_member(&self, user: UserId) -> Result<(), StoreError> {
+    /// Whether the actor outranks someone holding `target`.
+    fn may_act_on(&self, target: Role) -> Result<(), StoreError> {
+        match self.standing {
+            Standing::Member(role) => permissions::may_act_on(role, target).map_err(refuse),
+            _ => Err(refuse(ErrorReply::new(
+                ErrorCode::Forbidden,
+                "only members act on members",
+            ))),
+        }
+    }
+
+    /// Removes a member by a kick or a ban, recording the event as their removal so that
+    /// they are told of it at their next login if they are away.
+    fn remove(&self, user: UserId, event: RoomEvent) -> Result<Managed, StoreError> {
+        remove_member(self.conn, self.room, user)?;
+        let message = self.record(event)?;
         self.conn.execute(
-            "DELETE FROM members WHERE conversation_id = ?1 AND user_id = ?2",
-            [self.room.0, user.0],
+            "INSERT INTO removals (user_id, message_id) VALUES (?1, ?2)",
+            params![user.0, message.id.0 as i64],
         )?;
-        Ok(())
+        Ok(Managed::one(message))
     }
 }
 
@@ -375,10 +432,7 @@ impl Op for Manage {
             room: room.id,
             name: &self.room,
             actor: (self.actor, &self.actor_name),
-            role: match standing {
-                Standing::Member(role) => role,
-                _ => Role::Member,
-            },
+            standing,
         };
         apply_change(&context, &self.change)
     }
@@ -405,13 +459,10 @@ impl Managed {
 fn apply_change(cx: &Context<'_>, change: &Change) -> Result<Managed, StoreError> {
     match change {
         Change::Decline => {
-            cx.conn.execute(
-                "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
-                [cx.room.0, cx.actor.0.0],
-            )?;
+            withdraw_invitation(cx.conn, cx.room, cx.actor.0)?;
             Ok(Managed::one(cx.record(RoomEvent::Declined)?))
         }
-        Change::Invite(user) => invite(cx, user),
+        Change::Invite { user, max_pending } => invite(cx, user, *max_pending),
         Change::Kick { user, reason } => kick(cx, user, reason),
         Change::Ban { user, reason } => ban(cx, user, reason),
         Change::Unban(user) => {
@@ -450,12 +501,22 @@ fn apply_change(cx: &Context<'_>, change: &Change) -> Result<Managed, StoreError
 }
 
 /// Invites an outsider; inviting someone already invited changes nothing.
-fn invite(cx: &Context<'_>, user: &UserName) -> Result<Managed, StoreError> {
+fn invite(cx: &Context<'_>, user: &UserName, max_pending: usize) -> Result<Managed, StoreError> {
     match cx.target(user)? {
         (_, Standing::Member(_)) => Err(invalid(format!("{user} is a member already"))),
         (_, Standing::Banned) => Err(invalid(format!("{user} is banned: unban them first"))),
         (_, Standing::Invited) => Ok(Managed::default()),
         (id, Standing::Outsider) => {
+            let pending: i64 = cx.conn.query_row(
+                "SELECT COUNT(*) FROM invitations WHERE user_id = ?1",
+                [id.0],
+                |row| row.get(0),
+            )?;
+            if usize::try_from(pending).unwrap_or(usize::MAX) >= max_pending {
+                return Err(invalid(format!(
+                    "{user} has {max_pending} invitations pending, the most allowed"
+                )));
+            }
             cx.conn.execute(
                 "INSERT INTO invitations (conversation_id, user_id, by_id, created_ms)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -473,12 +534,14 @@ fn kick(cx: &Context<'_>, user: &UserName, reason: &str) -> Result<Managed, Stor
     let Standing::Member(role) = standing else {
         return Err(invalid(format!("{user} is not a member")));
     };
-    permissions::may_act_on(cx.role, role).map_err(refuse)?;
-    cx.remove_member(id)?;
-    Ok(Managed::one(cx.record(RoomEvent::Kicked {
-        user: user.clone(),
-        reason: reason.to_owned(),
-    })?))
+    cx.may_act_on(role)?;
+    cx.remove(
+        id,
+        RoomEvent::Kicked {
+            user: user.clone(),
+            reason: reason.to_owned(),
+        },
+    )
 }
 
 /// Bans a member (removing them), an invitee (withdrawing the invitation) or anyone else.
@@ -486,25 +549,24 @@ fn ban(cx: &Context<'_>, user: &UserName, reason: &str) -> Result<Managed, Store
     let (id, standing) = cx.target(user)?;
     match standing {
         Standing::Banned => return Err(invalid(format!("{user} is banned already"))),
-        Standing::Member(role) => {
-            permissions::may_act_on(cx.role, role).map_err(refuse)?;
-            cx.remove_member(id)?;
-        }
+        Standing::Member(role) => cx.may_act_on(role)?,
         Standing::Invited | Standing::Outsider => {}
     }
-    cx.conn.execute(
-        "DELETE FROM invitations WHERE conversation_id = ?1 AND user_id = ?2",
-        [cx.room.0, id.0],
-    )?;
+    withdraw_invitation(cx.conn, cx.room, id)?;
     cx.conn.execute(
         "INSERT INTO bans (conversation_id, user_id, by_id, reason, created_ms)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![cx.room.0, id.0, cx.actor.0.0, reason, now_ms()],
     )?;
-    Ok(Managed::one(cx.record(RoomEvent::Banned {
+    let event = RoomEvent::Banned {
         user: user.clone(),
         reason: reason.to_owned(),
-    })?))
+    };
+    if matches!(standing, Standing::Member(_)) {
+        cx.remove(id, event)
+    } else {
+        Ok(Managed::one(cx.record(event)?))
+    }
 }
 
 fn rename(cx: &Context<'_>, to: &RoomName) -> Result<Managed, StoreError> {
@@ -535,7 +597,7 @@ fn set_role(cx: &Context<'_>, user: &UserName, role: Role) -> Result<Managed, St
         )));
     }
     if role != Role::Owner {
-        permissions::may_act_on(cx.role, current).map_err(refuse)?;
+        cx.may_act_on(current)?;
     }
     cx.set_role(id, role)?;
     let mut managed = Managed::one(cx.record(RoomEvent::RoleChanged {
@@ -550,4 +612,37 @@ fn set_role(cx: &Context<'_>, user: &UserName, role: Role) -> Result<Managed, St
         })?);
     }
     Ok(managed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, name, password_hash, created_ms) VALUES
+                 (1, 'alice', '', 0), (2, 'bob', '', 0);
+             INSERT INTO conversations (id, room, created_ms) VALUES (1, 'empty', 0);",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn join(user: i64, name: &str) -> Join {
+        Join {
+            user: UserId(user),
+            name: UserName::new(name).unwrap(),
+            room: RoomName::new("empty").unwrap(),
+            mode: JoinMode::JoinOrCreate,
+        }
+    }
+
+    #[test]
+    fn the_first_to_join_a_room_without_an_owner_becomes_it() {
+        let conn = store();
+        assert_eq!(join(1, "alice").apply(&conn).unwrap().role, Role::Owner);
+        assert_eq!(join(2, "bob").apply(&conn).unwrap().role, Role::Member);
+    }
 }

@@ -90,6 +90,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (conversation_id, user_id)
     ) WITHOUT ROWID;
 
+    -- Kicks and bans, by whom they removed: a user who was away is told at the next login.
+    CREATE TABLE removals (
+        user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        PRIMARY KEY (user_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX removals_by_message ON removals (message_id);
+
     -- 0 text; 1 a room event, its body JSON. Only text carries a client id.
     ALTER TABLE messages ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
     DROP INDEX messages_by_client_id;
