@@ -73,6 +73,7 @@ fn app(scrollback: usize) -> App {
         user: UserName::new("alice").unwrap(),
         token: String::new(),
         invitations: vec![],
+        removals: vec![],
         conversations: vec![],
         rooms: vec![RoomSummary {
             name: RoomName::new("general").unwrap(),

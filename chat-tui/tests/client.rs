@@ -575,9 +575,9 @@ async fn reconnect(
 async fn a_renamed_room_resumes_under_its_new_name_from_where_it_was() {
     let mut server = Server::start().await;
     let (_client, mut events, mut conn) = connected(&mut server).await;
-    // An older #b, since left and gone, had reached 50: ids need not be shared across
-    // rooms, so that says nothing of the renamed room's messages.
-    conn.event(Event::Message(message(50, in_room("b"), "bob")))
+    // An older #b, since left and gone, had reached 3; the ids of all conversations come
+    // from one counter, so the rename, later, is past it.
+    conn.event(Event::Message(message(3, in_room("b"), "bob")))
         .await;
     conn.event(Event::Message(message(6, in_room("a"), "bob")))
         .await;
@@ -587,7 +587,7 @@ async fn a_renamed_room_resumes_under_its_new_name_from_where_it_was() {
     };
     conn.event(Event::Message(room_event(8, "b", "bob", rename)))
         .await;
-    assert_eq!(message_ids(&mut events, 2).await, vec![50, 6]);
+    assert_eq!(message_ids(&mut events, 2).await, vec![3, 6]);
     match next_event(&mut events).await {
         Some(ClientEvent::Message {
             message,
@@ -647,8 +647,119 @@ async fn a_user_removed_from_a_room_hears_no_more_of_it_and_forgets_where_it_was
 
     // Back in the room from another device: it resumes from the server's point, not from
     // the removal, which would hand over what was said while the user was out.
-    let points = reconnect(&mut server, conn, &mut events, &[("a", 40)]).await;
-    assert_eq!(points, vec![point(in_room("a"), 40)]);
+    drop(conn);
+    expect_disconnected(&mut events).await;
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[("a", 40)])).await;
+    assert_eq!(
+        conn.catch_up(vec![], true).await,
+        vec![point(in_room("a"), 40)]
+    );
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(ClientEvent::Reconnected)
+    );
+    // And what is said there comes through again.
+    conn.event(Event::Message(message(41, in_room("a"), "bob")))
+        .await;
+    assert_eq!(message_ids(&mut events, 1).await, vec![41]);
+}
+
+#[tokio::test]
+async fn a_room_left_by_a_kick_while_away_and_rejoined_elsewhere_is_heard_again() {
+    let mut server = Server::start().await;
+    let (_client, mut events, mut conn) = connected(&mut server).await;
+    conn.event(Event::Message(message(6, in_room("a"), "bob")))
+        .await;
+    assert_eq!(message_ids(&mut events, 1).await, vec![6]);
+    drop(conn);
+    expect_disconnected(&mut events).await;
+
+    // Kicked at 10, back in from another device before the login at 40: the catch-up
+    // from 6 replays the kick, which the rejoin undid.
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[("a", 40)])).await;
+    let kick = RoomEvent::Kicked {
+        user: user("alice"),
+        reason: "spam".into(),
+    };
+    let missed = vec![
+        room_event(10, "a", "bob", kick),
+        message(20, in_room("a"), "bob"),
+    ];
+    assert_eq!(
+        conn.catch_up(missed, true).await,
+        vec![point(in_room("a"), 6)]
+    );
+    assert_eq!(message_ids(&mut events, 2).await, vec![10, 20]);
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(ClientEvent::Reconnected)
+    );
+    conn.event(Event::Message(message(41, in_room("a"), "bob")))
+        .await;
+    assert_eq!(message_ids(&mut events, 1).await, vec![41]);
+}
+
+#[tokio::test]
+async fn removals_while_away_come_first_after_the_login() {
+    let mut server = Server::start().await;
+    let connecting = tokio::spawn(Client::connect(server.config("alice", false)));
+    let mut conn = server.accept().await;
+    let ban = RoomEvent::Banned {
+        user: user("alice"),
+        reason: "spam".into(),
+    };
+    let mut login = session("alice", &[("a", 5)]);
+    login.removals = vec![room_event(4, "x", "bob", ban)];
+    conn.log_in(login).await;
+    conn.catch_up(vec![message(6, in_room("a"), "bob")], true)
+        .await;
+    let (_client, mut events) = connecting.await.unwrap().unwrap();
+    match next_event(&mut events).await {
+        Some(ClientEvent::Message {
+            message,
+            conversation,
+            history,
+        }) => {
+            assert_eq!(
+                (message.id.0, conversation, history),
+                (4, in_room("x"), false)
+            );
+        }
+        other => panic!("expected the ban, got {other:?}"),
+    }
+    assert_eq!(message_ids(&mut events, 1).await, vec![6]);
+}
+
+#[tokio::test]
+async fn a_removal_seen_live_is_not_told_again_after_a_reconnect() {
+    let mut server = Server::start().await;
+    let (_client, mut events, mut conn) = connected(&mut server).await;
+    let kick = room_event(
+        6,
+        "a",
+        "bob",
+        RoomEvent::Kicked {
+            user: user("alice"),
+            reason: String::new(),
+        },
+    );
+    conn.event(Event::Message(kick.clone())).await;
+    assert_eq!(message_ids(&mut events, 1).await, vec![6]);
+    drop(conn);
+    expect_disconnected(&mut events).await;
+
+    // Another device of the user stayed online, so the removal is still listed.
+    let mut conn = server.accept().await;
+    let mut login = session("alice", &[("b", 30)]);
+    login.removals = vec![kick];
+    conn.log_in(login).await;
+    conn.catch_up(vec![], true).await;
+    assert_eq!(
+        next_event(&mut events).await,
+        Some(ClientEvent::Reconnected)
+    );
 }
 
 #[tokio::test]
@@ -722,7 +833,7 @@ async fn invitations_arrive_as_events_and_accepting_one_joins_the_room() {
 #[tokio::test]
 async fn group_requests_go_out_as_asked_and_their_errors_come_back() {
     let mut server = Server::start().await;
-    let (client, _events, mut conn) = connected(&mut server).await;
+    let (client, mut events, mut conn) = connected(&mut server).await;
     let asker = client.clone();
     let asking = tokio::spawn(async move {
         asker.set_role(room("a"), user("bob"), Role::Owner).await?;
@@ -751,7 +862,8 @@ async fn group_requests_go_out_as_asked_and_their_errors_come_back() {
     let err = asking.await.unwrap().unwrap_err();
     assert_eq!(err.code(), "forbidden");
 
-    let creating = tokio::spawn(async move { client.create(room("new"), true).await });
+    let creator = client.clone();
+    let creating = tokio::spawn(async move { creator.create(room("new"), true).await });
     let (id, request) = conn.request().await;
     assert_eq!(
         request,
@@ -760,9 +872,23 @@ async fn group_requests_go_out_as_asked_and_their_errors_come_back() {
             private: true
         }
     );
-    conn.reply(id, Response::Rooms(vec![])).await;
-    assert!(matches!(
-        creating.await.unwrap(),
-        Err(ClientError::Protocol(_))
-    ));
+    // Answered as a join is: the room, and its newest message, where it resumes from.
+    let made = RoomSummary {
+        name: room("new"),
+        members: 1,
+        private: true,
+        topic: String::new(),
+    };
+    conn.reply(
+        id,
+        Response::Joined {
+            room: made.clone(),
+            latest: MessageId(12),
+        },
+    )
+    .await;
+    assert_eq!(creating.await.unwrap().unwrap(), made);
+
+    let points = reconnect(&mut server, conn, &mut events, &[("a", 5), ("new", 30)]).await;
+    assert_eq!(points[1], point(in_room("new"), 12));
 }

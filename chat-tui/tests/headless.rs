@@ -352,6 +352,35 @@ fn sent(id: u64) -> Response {
 }
 
 #[tokio::test]
+async fn removals_while_away_print_after_ready_and_the_invitations() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    let mut login = session("alice", &[("a", 0)]);
+    login.invitations = vec![Invitation {
+        room: room("plans"),
+        by: user("bob"),
+    }];
+    let kick = RoomEvent::Kicked {
+        user: user("alice"),
+        reason: "spam".into(),
+    };
+    login.removals = vec![room_event(3, "x", "bob", kick)];
+    conn.log_in(login).await;
+    conn.catch_up(vec![message(5, in_room("a"), "bob")], true)
+        .await;
+    assert_eq!(script.line().await["type"], "ready");
+    assert_eq!(script.line().await["type"], "invited");
+    assert_eq!(
+        script.line().await,
+        json!({"type":"room_event","id":3,"target":"#x","from":"bob",
+               "event":{"kind":"kicked","user":"alice","reason":"spam"},
+               "text":"alice was removed by bob: spam","ts":1003,"history":false})
+    );
+    assert_eq!(script.line().await["id"], 5);
+}
+
+#[tokio::test]
 async fn invitations_and_room_events_print_as_lines_of_their_own() {
     let mut server = Server::start().await;
     let mut script = Script::start(&server);
@@ -470,7 +499,21 @@ async fn group_commands_act_on_the_current_room_which_follows_them() {
             private: true
         }
     );
-    conn.reply(id, Response::Done).await;
+    // The server answers as it does a join.
+    let made = RoomSummary {
+        name: room("c"),
+        members: 1,
+        private: true,
+        topic: String::new(),
+    };
+    conn.reply(
+        id,
+        Response::Joined {
+            room: made,
+            latest: MessageId(9),
+        },
+    )
+    .await;
     let (id, request) = conn.request().await;
     assert!(
         matches!(&request, Request::Send { to, .. } if *to == in_room("c")),

@@ -87,3 +87,71 @@ async fn sigterm_and_sighup_end_the_client_and_give_the_terminal_back() {
         screen.wait_for("chat-tui exited with 0").await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_and_the_topic_are_shown_and_a_removal_says_who_and_why() {
+    use chat_proto::{Role, UserName};
+    use chat_tui::RoomChange;
+
+    let server = Server::start().await;
+    // Bob makes #ops, so he owns it; carol joins it.
+    let bob = server.client("bob").await;
+    bob.join("ops").await;
+    let carol = server.client("carol").await;
+    carol.join("ops").await;
+
+    let alice = Screen::start(&server, "alice");
+    alice.wait_for("[online]").await;
+    alice.type_line("/join #lobby");
+    alice.wait_for("joined #lobby").await;
+    alice.type_line("/join #ops");
+    alice.wait_for("joined #ops").await;
+    alice.wait_for_in_rooms_pane("2 #ops").await;
+
+    // The member pane marks the owner `~` and an admin `@`; the title row has the topic.
+    alice.wait_for("● ~bob").await;
+    bob.change(
+        "ops",
+        RoomChange::SetRole {
+            user: UserName::new("carol").expect("user name"),
+            role: Role::Admin,
+        },
+    )
+    .await;
+    alice.wait_for("● @carol").await;
+    alice.wait_for("bob made carol an admin").await;
+    bob.change("ops", RoomChange::SetTopic("deploys at noon".into()))
+        .await;
+    alice.wait_for("#ops — deploys at noon").await;
+
+    // Carol, an admin, removes alice: the room goes from her panes, and the status line
+    // says who did it and why.
+    carol
+        .change(
+            "ops",
+            RoomChange::Kick {
+                user: UserName::new("alice").expect("user name"),
+                reason: "wrong channel for that".into(),
+            },
+        )
+        .await;
+    alice
+        .wait_for("you were removed from #ops by carol: wrong channel for that")
+        .await;
+    alice.wait_gone_from_rooms_pane("#ops").await;
+    assert!(
+        alice.rooms_pane().contains("1 #lobby"),
+        "{}",
+        alice.capture()
+    );
+    // What is said in #ops from now on does not bring it back. Bob's direct message is
+    // committed after it, so once that is shown the room's would have been too.
+    bob.say("ops", "is she gone?").await;
+    bob.say_to_user("alice", "sorry about that").await;
+    alice.wait_for_in_rooms_pane("@bob").await;
+    let screen = alice.capture();
+    assert!(
+        !alice.rooms_pane().contains("#ops") && !screen.contains("is she gone?"),
+        "{screen}"
+    );
+}

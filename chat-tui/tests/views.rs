@@ -102,6 +102,7 @@ fn chat(width: u16, height: u16) -> App {
         user: user("alice"),
         token: String::new(),
         invitations: vec![],
+        removals: vec![],
         conversations: vec![ResumePoint {
             target: Target::User(user("carol")),
             after: MessageId(0),
@@ -608,6 +609,7 @@ fn the_first_screen_after_login_says_what_to_do() {
         user: user("alice"),
         token: String::new(),
         invitations: vec![],
+        removals: vec![],
         conversations: vec![],
         rooms: vec![],
     }));
@@ -621,16 +623,22 @@ fn every_screen() -> Vec<(&'static str, App)> {
     let mut help = chat_screen.clone();
     help.update(key(KeyCode::F(1)));
     let mut rooms = chat_screen.clone();
-    rooms.update(Action::Reply(Reply::Rooms(Ok((0..30)
-        .map(|n| RoomSummary {
-            name: room(&format!("room{n}")),
-            members: n,
-            private: false,
-            topic: String::new(),
-        })
-        .collect()))));
+    rooms.update(Action::Reply(Reply::Rooms {
+        show: true,
+        result: Ok((0..30)
+            .map(|n| RoomSummary {
+                name: room(&format!("room{n}")),
+                members: n,
+                private: false,
+                topic: String::new(),
+            })
+            .collect()),
+    }));
     let mut no_rooms = chat_screen.clone();
-    no_rooms.update(Action::Reply(Reply::Rooms(Ok(vec![]))));
+    no_rooms.update(Action::Reply(Reply::Rooms {
+        show: true,
+        result: Ok(vec![]),
+    }));
     let mut who = chat_screen.clone();
     who.update(Action::Reply(Reply::Members {
         room: room("general"),
@@ -745,14 +753,17 @@ fn the_smallest_chat_screen_keeps_the_input_line() {
 #[test]
 fn a_list_on_a_short_terminal_keeps_the_selection_in_view() {
     let mut app = chat(80, 5);
-    app.update(Action::Reply(Reply::Rooms(Ok((0..30)
-        .map(|n| RoomSummary {
-            name: room(&format!("room{n}")),
-            members: 1,
-            private: false,
-            topic: String::new(),
-        })
-        .collect()))));
+    app.update(Action::Reply(Reply::Rooms {
+        show: true,
+        result: Ok((0..30)
+            .map(|n| RoomSummary {
+                name: room(&format!("room{n}")),
+                members: 1,
+                private: false,
+                topic: String::new(),
+            })
+            .collect()),
+    }));
     for _ in 0..7 {
         app.update(key(KeyCode::Down));
     }
@@ -780,6 +791,7 @@ fn a_long_conversation_name_leaves_the_typed_text_in_view() {
         user: user("alice"),
         token: String::new(),
         invitations: vec![],
+        removals: vec![],
         conversations: vec![],
         rooms: vec![RoomSummary {
             name: room(long),

@@ -72,6 +72,11 @@ pub enum Effect {
     Leave(RoomName),
     /// Join a room by its invitation; answered as a join is.
     Accept(RoomName),
+    /// Make a room and join it; answered with the room's summary, as a join is.
+    Create {
+        room: RoomName,
+        private: bool,
+    },
     /// Make a change to a room: invite, kick, rename, set the topic...
     Change {
         room: RoomName,
@@ -97,7 +102,11 @@ pub enum Effect {
         room: RoomName,
         show: bool,
     },
-    Rooms,
+    /// Every room on the server; `show` lists them in an overlay (`/rooms`). Without it the
+    /// list only brings the facts of the reader's rooms (private, topic) up to date.
+    Rooms {
+        show: bool,
+    },
     /// Clear and repaint the whole terminal.
     Redraw,
 }
@@ -132,6 +141,11 @@ pub enum Reply {
         room: RoomName,
         result: Result<RoomSummary, Failure>,
     },
+    /// The answer to making a room, with the room's summary.
+    Created {
+        room: RoomName,
+        result: Result<RoomSummary, Failure>,
+    },
     Changed {
         room: RoomName,
         change: RoomChange,
@@ -157,7 +171,10 @@ pub enum Reply {
         show: bool,
         result: Result<Vec<Member>, Failure>,
     },
-    Rooms(Result<Vec<RoomSummary>, Failure>),
+    Rooms {
+        show: bool,
+        result: Result<Vec<RoomSummary>, Failure>,
+    },
 }
 
 /// Why an effect failed, in words for the status line.

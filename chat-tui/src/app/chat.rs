@@ -178,6 +178,7 @@ impl App {
                 }
                 Err(failure) => self.error(format!("cannot join {room}: {}", failure.message)),
             },
+            Reply::Created { room, result } => return self.on_created(&room, result),
             Reply::Changed {
                 room,
                 change,
@@ -204,9 +205,12 @@ impl App {
                 Ok(members) => self.on_members(room, members, show),
                 Err(failure) => self.error(format!("members of {room}: {}", failure.message)),
             },
-            Reply::Rooms(result) => match result {
-                Ok(rooms) => self.on_rooms(rooms),
-                Err(failure) => self.error(format!("cannot list rooms: {}", failure.message)),
+            Reply::Rooms { show, result } => match result {
+                Ok(rooms) => self.on_rooms(rooms, show),
+                Err(failure) if show => {
+                    self.error(format!("cannot list rooms: {}", failure.message));
+                }
+                Err(_) => {}
             },
         }
         Vec::new()
@@ -326,7 +330,12 @@ impl App {
         self.members.insert(room, members);
     }
 
-    fn on_rooms(&mut self, rooms: Vec<chat_proto::RoomSummary>) {
+    fn on_rooms(&mut self, rooms: Vec<chat_proto::RoomSummary>, show: bool) {
+        self.take_room_facts(&rooms);
+        if !show {
+            self.server_rooms = rooms;
+            return;
+        }
         let items = rooms.iter().map(room_item).collect();
         self.overlay = Some(Overlay::List(ListOverlay {
             title: format!("Rooms on {} (Enter: join)", self.settings.server),
@@ -396,13 +405,18 @@ impl App {
         let chat = &mut self.conversations[index];
         chat.mark_read();
         let mut effects = self.fetches();
-        if let Target::Room(room) = &self.conversations[index].target
-            && !self.members.contains_key(room)
-        {
-            effects.push(Effect::Members {
-                room: room.clone(),
-                show: false,
-            });
+        if let Target::Room(room) = &self.conversations[index].target {
+            if !self.members.contains_key(room) {
+                effects.push(Effect::Members {
+                    room: room.clone(),
+                    show: false,
+                });
+            }
+            // A room joined from another device: the join's answer, which says whether the
+            // room is private and what its topic is, went there.
+            if !self.rooms.contains_key(room) {
+                effects.push(Effect::Rooms { show: false });
+            }
         }
         effects
     }

@@ -52,7 +52,9 @@ impl App {
     ) -> Fate {
         match event {
             RoomEvent::Created { private } => {
-                self.room_facts(room).private = *private;
+                if let Some(facts) = self.rooms.get_mut(room) {
+                    facts.private = *private;
+                }
             }
             RoomEvent::Renamed { from, to } => return Fate::Kept(self.rename_room(from, to)),
             RoomEvent::Kicked { user, reason } | RoomEvent::Banned { user, reason }
@@ -76,23 +78,13 @@ impl App {
                 }
             }
             RoomEvent::TopicChanged { topic } => {
-                self.room_facts(room).topic.clone_from(topic);
+                if let Some(facts) = self.rooms.get_mut(room) {
+                    facts.topic.clone_from(topic);
+                }
             }
             RoomEvent::Invited { .. } | RoomEvent::Declined | RoomEvent::Unbanned { .. } => {}
         }
         Fate::Kept(Vec::new())
-    }
-
-    /// What the app knows of one of the reader's rooms, made up if it knew nothing.
-    fn room_facts(&mut self, room: &RoomName) -> &mut RoomSummary {
-        self.rooms
-            .entry(room.clone())
-            .or_insert_with(|| RoomSummary {
-                name: room.clone(),
-                members: 1,
-                private: false,
-                topic: String::new(),
-            })
     }
 
     /// A room renamed: its tab, members and facts go under the new name, and so does any
@@ -133,6 +125,9 @@ impl App {
     }
 
     /// The reader was kicked or banned: the room goes, with a word saying who did it and why.
+    ///
+    /// The word is said even when the room has no tab: a removal made while the client was
+    /// away comes after the login, about a room the session no longer lists.
     fn removed_from(
         &mut self,
         room: &RoomName,
@@ -140,12 +135,9 @@ impl App {
         verb: &str,
         reason: &str,
     ) -> Vec<Effect> {
-        let target = Target::Room(room.clone());
-        if self.position(&target).is_none() {
-            return Vec::new();
-        }
         self.rooms.remove(room);
-        let effects = self.close(&target);
+        self.members.remove(room);
+        let effects = self.close(&Target::Room(room.clone()));
         let because = room_event::because(reason);
         self.error(format!("you were {verb} from {room} by {by}{because}"));
         effects
@@ -155,7 +147,8 @@ impl App {
     /// rooms joined elsewhere come, and the invitations are the server's.
     ///
     /// The catch-up brings what was said in the rooms that remain, their events included,
-    /// but says nothing of a room the user is no longer in: this is how the app learns.
+    /// and the kicks and bans listed with the session come before it, each closing its
+    /// room with a word; a room gone otherwise (deleted while away) is learnt of here.
     pub(super) fn on_resumed(&mut self, session: &Session) -> Vec<Effect> {
         self.invitations.clone_from(&session.invitations);
         let gone: Vec<RoomName> = self
@@ -198,15 +191,28 @@ impl App {
     }
 
     pub(super) fn on_room_deleted(&mut self, room: &RoomName, by: &UserName) -> Vec<Effect> {
-        self.invitations.retain(|i| &i.room != room);
-        self.rooms.remove(room);
-        let effects = self.close(&Target::Room(room.clone()));
-        if self.me.as_ref() == Some(by) {
-            self.info(format!("deleted {room}"));
-        } else {
-            self.error(format!("{room} was deleted by {by}"));
+        let (known, effects) = self.forget_room(room);
+        if known {
+            if self.me.as_ref() == Some(by) {
+                self.info(format!("deleted {room}"));
+            } else {
+                self.error(format!("{room} was deleted by {by}"));
+            }
         }
         effects
+    }
+
+    /// Drops all the app knows of a room that is gone; says whether it knew anything.
+    ///
+    /// A room the reader deleted is heard of twice, by the reply and by the event that
+    /// tells every member; whichever comes second finds nothing left, and says nothing.
+    fn forget_room(&mut self, room: &RoomName) -> (bool, Vec<Effect>) {
+        let target = Target::Room(room.clone());
+        let invited = self.invitations.iter().any(|i| &i.room == room);
+        self.invitations.retain(|i| &i.room != room);
+        let known = self.rooms.remove(room).is_some() || invited;
+        let open = self.position(&target).is_some();
+        (known || open, self.close(&target))
     }
 
     /// A room is joined, by `/join` or by accepting an invitation: what the server said of
@@ -280,29 +286,56 @@ impl App {
             return Vec::new();
         }
         match change {
-            RoomChange::Create { private } => return self.created(room, *private),
             RoomChange::Decline => {
                 self.invitations.retain(|i| &i.room != room);
                 self.info(format!("declined the invitation to {room}"));
             }
             RoomChange::Delete => {
-                let me = self.me.clone().expect("changes come after login");
-                return self.on_room_deleted(room, &me);
+                let (known, effects) = self.forget_room(room);
+                if known {
+                    self.info(format!("deleted {room}"));
+                }
+                return effects;
             }
             other => self.info(done_text(room, other)),
         }
         Vec::new()
     }
 
-    /// A room made by the reader: shown at once, ahead of the event that says so.
-    fn created(&mut self, room: &RoomName, private: bool) -> Vec<Effect> {
-        let facts = self.room_facts(room);
-        facts.private = private;
-        let kind = if private { "private room" } else { "room" };
-        let target = Target::Room(room.clone());
-        self.info_about(&target, format!("created the {kind} {room}"));
+    /// The answer to `/create`: the room made, which the reader is now in, is shown at
+    /// once, ahead of the event that says so.
+    pub(super) fn on_created(
+        &mut self,
+        room: &RoomName,
+        result: Result<RoomSummary, Failure>,
+    ) -> Vec<Effect> {
+        let summary = match result {
+            Ok(summary) => summary,
+            Err(failure) => {
+                self.error(format!("/create {room}: {}", failure.message));
+                return Vec::new();
+            }
+        };
+        self.entered(&summary);
+        let kind = if summary.private {
+            "private room"
+        } else {
+            "room"
+        };
+        let target = Target::Room(summary.name.clone());
+        self.info_about(&target, format!("created the {kind} {}", summary.name));
         let index = self.open(target);
         self.show(index)
+    }
+
+    /// A list of rooms from the server: what it says of the reader's rooms is kept, so
+    /// that a room joined from another device learns whether it is private, and its topic.
+    pub(super) fn take_room_facts(&mut self, rooms: &[RoomSummary]) {
+        for room in rooms {
+            if self.position(&Target::Room(room.name.clone())).is_some() {
+                self.rooms.insert(room.name.clone(), room.clone());
+            }
+        }
     }
 }
 
@@ -326,7 +359,7 @@ fn done_text(room: &RoomName, change: &RoomChange) -> String {
         RoomChange::Rename(to) => format!("renamed {room} to {to}"),
         RoomChange::SetTopic(topic) if topic.is_empty() => format!("cleared the topic of {room}"),
         RoomChange::SetTopic(_) => format!("set the topic of {room}"),
-        RoomChange::Create { .. } | RoomChange::Decline | RoomChange::Delete => {
+        RoomChange::Decline | RoomChange::Delete => {
             format!("/{} {room}: done", change.command())
         }
     }

@@ -50,11 +50,12 @@ impl App {
                 self.show(index)
             }
             Command::History { target, .. } => self.older(target),
-            Command::Rooms => vec![Effect::Rooms],
+            Command::Rooms => vec![Effect::Rooms { show: true }],
             Command::Who(room) => match room.or_else(|| self.current_room()) {
                 Some(room) => vec![Effect::Members { room, show: true }],
                 None => self.no_room("who"),
             },
+            Command::Create { room, private } => vec![Effect::Create { room, private }],
             Command::Change { room, change } => self.change(room, change),
             Command::Accept(room) => self.accept(room),
             Command::Topic(room) => self.show_topic(room),

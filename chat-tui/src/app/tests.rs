@@ -52,6 +52,7 @@ fn session(rooms: &[&str], dms: &[&str]) -> Session {
         user: user("alice"),
         token: "t".into(),
         invitations: vec![],
+        removals: vec![],
         conversations: dms
             .iter()
             .map(|peer| ResumePoint {
@@ -597,21 +598,27 @@ fn help_opens_and_closes() {
 #[test]
 fn the_room_list_joins_the_room_picked() {
     let mut app = connected();
-    assert_eq!(enter_line(&mut app, "/rooms"), [Effect::Rooms]);
-    app.update(Action::Reply(Reply::Rooms(Ok(vec![
-        RoomSummary {
-            name: room("general"),
-            members: 3,
-            private: false,
-            topic: String::new(),
-        },
-        RoomSummary {
-            name: room("zoo"),
-            members: 1,
-            private: false,
-            topic: String::new(),
-        },
-    ]))));
+    assert_eq!(
+        enter_line(&mut app, "/rooms"),
+        [Effect::Rooms { show: true }]
+    );
+    app.update(Action::Reply(Reply::Rooms {
+        show: true,
+        result: Ok(vec![
+            RoomSummary {
+                name: room("general"),
+                members: 3,
+                private: false,
+                topic: String::new(),
+            },
+            RoomSummary {
+                name: room("zoo"),
+                members: 1,
+                private: false,
+                topic: String::new(),
+            },
+        ]),
+    }));
     app.update(key(KeyCode::Down));
     assert_eq!(app.update(key(KeyCode::Enter)), [Effect::Join(room("zoo"))]);
     assert_eq!(app.overlay, None);

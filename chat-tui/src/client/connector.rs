@@ -58,14 +58,18 @@ impl Connector {
         RequestId(self.next_id)
     }
 
-    /// Opens a connection, logs in and catches up, emitting what was missed and then the
-    /// live events that arrived meanwhile.
+    /// Opens a connection, logs in and catches up, emitting the removals the user has not
+    /// heard of, what was missed, and then the live events that arrived meanwhile.
     pub async fn establish(&mut self) -> Result<Link, ClientError> {
         let (mut link, welcome) = Link::open(&self.server, &self.tls).await?;
         tracing::debug!(server = ?welcome.server, "welcomed");
 
         let mut held = Held::new(HOLD_LIMIT);
         let session = self.log_in(&mut link, &mut held).await?;
+        self.cursors.resume(&session);
+        for removal in session.removals {
+            self.sink.removal(&mut self.cursors, removal).await;
+        }
         self.catch_up(&mut link, &session.conversations, &mut held)
             .await?;
 

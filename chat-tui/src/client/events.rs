@@ -1,6 +1,6 @@
 //! The outgoing side of the event stream, and the signal that the first connection is ready.
 
-use chat_proto::{Event, Message};
+use chat_proto::{Event, Message, Target};
 use tokio::sync::{mpsc, oneshot};
 
 use super::resume::Cursors;
@@ -53,8 +53,20 @@ impl EventSink {
     /// The slot is reserved before the cursor moves, so that cancelling this future never
     /// leaves a cursor past a message that was not handed over.
     pub async fn message(&mut self, cursors: &mut Cursors, message: Message) {
+        self.news(message, |message| cursors.observe(message)).await;
+    }
+
+    /// Emits a removal listed with the session unless it is old news: see
+    /// [`Cursors::removal`]. It goes out as a live message would, `history` false, so that
+    /// the application takes the user out of the room and says who did it and why.
+    pub async fn removal(&mut self, cursors: &mut Cursors, message: Message) {
+        self.news(message, |message| cursors.removal(message)).await;
+    }
+
+    /// Emits a message if `record`, which moves the cursors, finds it new.
+    async fn news(&mut self, message: Message, record: impl FnOnce(&Message) -> Option<Target>) {
         let permit = self.reserve().await;
-        if let (Some(conversation), Some(permit)) = (cursors.observe(&message), permit) {
+        if let (Some(conversation), Some(permit)) = (record(&message), permit) {
             permit.send(ClientEvent::Message {
                 message,
                 conversation,

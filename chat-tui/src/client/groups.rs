@@ -1,10 +1,12 @@
 //! Group management: making rooms, invitations, moderation, roles, names and topics.
 //!
-//! Every such request but accepting an invitation is answered with a bare `Done`; what it
-//! changed reaches every member, the caller included, as a room event in the room's
-//! history. [`RoomChange`] names those requests apart from their room, so that a command
-//! can be parsed before its room is known (the current one, in the terminal and in
-//! headless mode alike).
+//! Every such request but making a room and accepting an invitation is answered with a
+//! bare `Done`; what it changed reaches every member, the caller included, as a room event
+//! in the room's history. Those two join the caller to the room, and are answered as a
+//! join is, with the room's summary and its newest message, where the connection task
+//! starts the room's cursor. [`RoomChange`] names the others apart from their room, so
+//! that a command can be parsed before its room is known (the current one, in the
+//! terminal and in headless mode alike).
 
 use chat_proto::{Request, Response, Role, RoomName, RoomSummary, UserName};
 
@@ -13,9 +15,6 @@ use super::{Client, ClientError};
 /// A change to a room that the server answers with `Done`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomChange {
-    Create {
-        private: bool,
-    },
     Invite(UserName),
     /// Turns down the caller's invitation.
     Decline,
@@ -43,7 +42,6 @@ impl RoomChange {
     /// The request that makes this change to `room`.
     pub fn request(self, room: RoomName) -> Request {
         match self {
-            Self::Create { private } => Request::Create { room, private },
             Self::Invite(user) => Request::Invite { room, user },
             Self::Decline => Request::Decline { room },
             Self::Kick { user, reason } => Request::Kick { room, user, reason },
@@ -59,7 +57,6 @@ impl RoomChange {
     /// The name of the command that asks for it, as typed after the `/`.
     pub fn command(&self) -> &'static str {
         match self {
-            Self::Create { .. } => "create",
             Self::Invite(_) => "invite",
             Self::Decline => "decline",
             Self::Kick { .. } => "kick",
@@ -91,9 +88,13 @@ impl Client {
         }
     }
 
-    /// Creates a room with the caller as its owner; refused when the name is taken.
-    pub async fn create(&self, room: RoomName, private: bool) -> Result<(), ClientError> {
-        self.change(room, RoomChange::Create { private }).await
+    /// Creates a room with the caller as its owner and only member; refused when the name
+    /// is taken.
+    pub async fn create(&self, room: RoomName, private: bool) -> Result<RoomSummary, ClientError> {
+        match self.request(Request::Create { room, private }).await? {
+            Response::Joined { room, .. } => Ok(room),
+            other => Err(ClientError::unexpected("create", &other)),
+        }
     }
 
     pub async fn invite(&self, room: RoomName, user: UserName) -> Result<(), ClientError> {

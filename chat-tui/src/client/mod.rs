@@ -92,7 +92,9 @@ impl fmt::Debug for ClientConfig {
 /// Something the application should know about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientEvent {
-    /// A message not delivered before: live, or caught up after a (re)connect.
+    /// A message not delivered before: live, or caught up after a (re)connect. After a
+    /// login, the kicks and bans of the user listed with the session come first, as news
+    /// like live ones, unless this client saw them already or the user is back in the room.
     Message {
         message: Message,
         /// The conversation as this user sees it: the room, or the other person of a DM.
@@ -198,6 +200,7 @@ impl Client {
             conversations: Vec::new(),
             rooms: Vec::new(),
             invitations: Vec::new(),
+            removals: Vec::new(),
         });
         let shutdown = CancellationToken::new();
 

@@ -11,13 +11,20 @@
 //! leaves a mark instead, which keeps the removal and anything before it from being emitted
 //! twice, and anything after it from being emitted at all, until the user is back in.
 //!
+//! Each login says which rooms the user is in: [`Cursors::resume`] takes that as the truth,
+//! whatever this client saw before. A room rejoined from another device while this client
+//! was away loses its mark, and a removal from it older than the login, replayed by the
+//! catch-up or listed with the session, was undone by that rejoin and mutes nothing.
+//!
 //! [`CatchUp`] computes the points to resume from after a login, and [`Held`] keeps the live
 //! events that arrive while the catch-up pages are still being fetched, so that they are
 //! released after the older messages rather than before them.
 
 use std::collections::{HashMap, VecDeque};
 
-use chat_proto::{Event, Message, MessageId, ResumePoint, RoomEvent, RoomName, Target, UserName};
+use chat_proto::{
+    Event, Message, MessageId, ResumePoint, RoomEvent, RoomName, Session, Target, UserName,
+};
 
 /// The id of the last message emitted, per conversation as seen by this user.
 #[derive(Debug)]
@@ -26,6 +33,9 @@ pub struct Cursors {
     last: HashMap<Target, MessageId>,
     /// Rooms the user was removed from, with the id of the removal.
     removed: HashMap<Target, MessageId>,
+    /// The rooms the latest login found the user in, each with its point then (the room's
+    /// newest message): a removal up to that point was followed by a rejoin.
+    back_in: HashMap<Target, MessageId>,
 }
 
 impl Cursors {
@@ -34,7 +44,46 @@ impl Cursors {
             me,
             last: HashMap::new(),
             removed: HashMap::new(),
+            back_in: HashMap::new(),
         }
+    }
+
+    /// Takes in a login: the user is in the rooms the session lists, whatever this client
+    /// saw of them before (a removal, then a join from another device while it was away).
+    pub fn resume(&mut self, session: &Session) {
+        self.back_in.clear();
+        for room in &session.rooms {
+            let room = Target::Room(room.name.clone());
+            self.removed.remove(&room);
+            let point = session.conversations.iter().find(|p| p.target == room);
+            if let Some(point) = point {
+                self.back_in.insert(room, point.after);
+            }
+        }
+    }
+
+    /// Records a removal listed with the session, about to be emitted; like
+    /// [`Cursors::observe`], returns its conversation when it is news.
+    ///
+    /// It is not when this client saw it live already (the room is marked, or its cursor
+    /// is past it), nor when the user is back in the room since: the session lists removals
+    /// since the user was last offline, which a client that only dropped its connection
+    /// may have seen. Anything but a removal of this user is not news either.
+    pub fn removal(&mut self, message: &Message) -> Option<Target> {
+        if message.event().and_then(RoomEvent::removes) != Some(&self.me) {
+            return None;
+        }
+        if self.undone(&self.conversation(message), message.id) {
+            return None;
+        }
+        self.observe(message)
+    }
+
+    /// Whether a removal from `room` was followed by a rejoin before the latest login.
+    fn undone(&self, room: &Target, removal: MessageId) -> bool {
+        self.back_in
+            .get(room)
+            .is_some_and(|point| removal <= *point)
     }
 
     pub fn is_me(&self, user: &UserName) -> bool {
@@ -118,7 +167,9 @@ impl Cursors {
                 self.last.insert(conversation.clone(), message.id);
             }
         }
-        if message.event().and_then(RoomEvent::removes) == Some(&self.me) {
+        if message.event().and_then(RoomEvent::removes) == Some(&self.me)
+            && !self.undone(&conversation, message.id)
+        {
             self.last.remove(&conversation);
             self.removed.insert(conversation.clone(), message.id);
         }
@@ -492,9 +543,13 @@ mod tests {
     #[test]
     fn a_rename_takes_the_old_cursor_over_a_stale_one_of_the_new_name() {
         let mut cursors = Cursors::new(user("alice"));
-        // Ids need not be shared across rooms: a room deleted long ago had reached 500.
-        cursors.observe(&msg(500, room("new"), "bob"));
+        // Ids come from one counter for all conversations. An earlier #new, left since and
+        // then deleted, reached 6; #old, read up to 4, is renamed to #new at 9.
+        cursors.observe(&msg(6, room("new"), "bob"));
         cursors.observe(&msg(4, room("old"), "bob"));
+        cursors.follow_rename(&room("old"), &room("new"), MessageId(9));
+        assert_eq!(cursors.get(&room("new")), Some(MessageId(4)));
+        assert_eq!(cursors.get(&room("old")), None);
         assert_eq!(
             cursors.observe(&renamed(9, "old", "new")),
             Some(room("new"))
@@ -548,6 +603,77 @@ mod tests {
         cursors.observe(&kicked(9, "a", "alice"));
         let created = event(1, room("a"), "alice", RoomEvent::Created { private: false });
         assert!(cursors.observe(&created).is_some());
+    }
+
+    fn session(rooms: &[(&str, u64)]) -> Session {
+        let summary = |name: &str| chat_proto::RoomSummary {
+            name: RoomName::new(name).unwrap(),
+            members: 2,
+            private: false,
+            topic: String::new(),
+        };
+        Session {
+            user: user("alice"),
+            token: String::new(),
+            conversations: rooms.iter().map(|&(r, at)| point(room(r), at)).collect(),
+            rooms: rooms.iter().map(|&(r, _)| summary(r)).collect(),
+            invitations: vec![],
+            removals: vec![],
+        }
+    }
+
+    #[test]
+    fn a_room_the_login_lists_counts_again_after_a_removal_seen_live() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.observe(&kicked(6, "a", "alice"));
+        // Rejoined from another device while this client was away.
+        cursors.resume(&session(&[("a", 40)]));
+        cursors.adopt(&point(room("a"), 40));
+        assert!(!cursors.removed_from(&RoomName::new("a").unwrap()));
+        assert_eq!(cursors.observe(&msg(41, room("a"), "bob")), Some(room("a")));
+    }
+
+    #[test]
+    fn a_removal_the_catch_up_replays_after_a_rejoin_mutes_nothing() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.observe(&msg(4, room("a"), "bob"));
+        // Kicked at 10 and back in from another device before the login at 40.
+        cursors.resume(&session(&[("a", 40)]));
+        assert_eq!(cursors.observe(&kicked(10, "a", "alice")), Some(room("a")));
+        assert_eq!(cursors.observe(&msg(20, room("a"), "bob")), Some(room("a")));
+        assert_eq!(cursors.get(&room("a")), Some(MessageId(20)));
+
+        // A removal after the login is one.
+        assert!(cursors.observe(&kicked(45, "a", "alice")).is_some());
+        assert_eq!(cursors.observe(&msg(46, room("a"), "bob")), None);
+    }
+
+    #[test]
+    fn a_removal_listed_with_the_session_is_news_once() {
+        let mut cursors = Cursors::new(user("alice"));
+        cursors.resume(&session(&[]));
+        assert_eq!(cursors.removal(&kicked(6, "a", "alice")), Some(room("a")));
+        assert_eq!(cursors.removal(&kicked(6, "a", "alice")), None);
+        assert_eq!(cursors.observe(&msg(7, room("a"), "bob")), None, "muted");
+    }
+
+    #[test]
+    fn a_removal_listed_with_the_session_is_old_news_when_seen_or_undone() {
+        let mut cursors = Cursors::new(user("alice"));
+        // Seen live before the connection dropped.
+        cursors.observe(&kicked(6, "a", "alice"));
+        // Read past it: the user came back here, and left again without a removal.
+        cursors.observe(&msg(12, room("c"), "bob"));
+        cursors.resume(&session(&[("b", 40)]));
+        assert_eq!(cursors.removal(&kicked(6, "a", "alice")), None);
+        assert_eq!(cursors.removal(&kicked(9, "c", "alice")), None);
+        // Back in from another device since.
+        assert_eq!(cursors.removal(&kicked(30, "b", "alice")), None);
+        assert_eq!(cursors.observe(&msg(41, room("b"), "bob")), Some(room("b")));
+        // Not a removal of this user at all.
+        assert_eq!(cursors.removal(&kicked(31, "d", "carol")), None);
+        assert_eq!(cursors.removal(&msg(32, room("d"), "bob")), None);
+        assert_eq!(cursors.get(&room("d")), None);
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub fn create(args: &str) -> Result<Command, ParseError> {
         }
     }
     let room = room.ok_or(USAGE)?;
-    Ok(change(Some(room), RoomChange::Create { private }))
+    Ok(Command::Create { room, private })
 }
 
 pub fn invite(args: &str) -> Result<Command, ParseError> {
@@ -235,20 +235,13 @@ mod tests {
 
     #[test]
     fn create_names_its_room_and_may_make_it_private() {
-        let public = RoomChange::Create { private: false };
-        let private = RoomChange::Create { private: true };
-        assert_eq!(
-            parse("/create #plans"),
-            Ok(change_of(Some("plans"), public))
-        );
-        assert_eq!(
-            parse("/create #plans --private"),
-            Ok(change_of(Some("plans"), private.clone()))
-        );
-        assert_eq!(
-            parse("/create -p plans"),
-            Ok(change_of(Some("plans"), private))
-        );
+        let create = |private| Command::Create {
+            room: room("plans"),
+            private,
+        };
+        assert_eq!(parse("/create #plans"), Ok(create(false)));
+        assert_eq!(parse("/create #plans --private"), Ok(create(true)));
+        assert_eq!(parse("/create -p plans"), Ok(create(true)));
         for line in [
             "/create",
             "/create --private",

@@ -59,8 +59,13 @@ pub enum Command {
     Rooms,
     /// The members of a room; the current one without an argument.
     Who(Option<RoomName>),
+    /// Make a room, owned by the caller, and join it.
+    Create {
+        room: RoomName,
+        private: bool,
+    },
     /// A change to a room, the current one unless named: `/invite`, `/kick`, `/op`,
-    /// `/topic text`... `/create`, `/decline` and `/delete` always name it.
+    /// `/topic text`... `/decline` and `/delete` always name it.
     Change {
         room: Option<RoomName>,
         change: RoomChange,

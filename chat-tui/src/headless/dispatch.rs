@@ -70,6 +70,11 @@ impl Dispatcher {
             Command::History { target, limit } => self.history(target, limit),
             Command::Who(room) => self.who(room),
             Command::Rooms => self.rooms(),
+            Command::Create { room, private } => {
+                let (succeeded_tx, succeeded_rx) = oneshot::channel();
+                self.point_at_if(Target::Room(room.clone()), succeeded_rx);
+                self.create(room, private, succeeded_tx)
+            }
             Command::Change { room, change } => self.change(room, change),
             Command::Accept(room) => {
                 let (succeeded_tx, succeeded_rx) = oneshot::channel();
@@ -281,19 +286,16 @@ impl Dispatcher {
         .boxed()
     }
 
-    /// Where the current target goes once a change succeeds: to a room just created, to
-    /// the new name of a room renamed, and nowhere after the current room is deleted.
-    /// Other changes leave it be, and the commands after them need not wait.
+    /// Where the current target goes once a change succeeds: to the new name of a room
+    /// renamed, and nowhere after the current room is deleted. Other changes leave it be,
+    /// and the commands after them need not wait.
     fn follow_change(
         &mut self,
         room: Shared<BoxFuture<'static, Result<RoomName, Output>>>,
         change: &RoomChange,
         succeeded: oneshot::Receiver<bool>,
     ) {
-        if !matches!(
-            change,
-            RoomChange::Create { .. } | RoomChange::Rename(_) | RoomChange::Delete
-        ) {
+        if !matches!(change, RoomChange::Rename(_) | RoomChange::Delete) {
             return;
         }
         let change = change.clone();
@@ -308,7 +310,6 @@ impl Dispatcher {
             }
             let was_current = current == Some(Target::Room(room.clone()));
             match change {
-                RoomChange::Create { .. } => Some(Target::Room(room)),
                 RoomChange::Rename(to) if was_current => Some(Target::Room(to)),
                 RoomChange::Delete if was_current => None,
                 _ => current,
@@ -316,6 +317,23 @@ impl Dispatcher {
         }
         .boxed()
         .shared();
+    }
+
+    /// `/create`: answered as a join is, so its line names the room the server made.
+    fn create(&self, room: RoomName, private: bool, succeeded: oneshot::Sender<bool>) -> Reply {
+        let client = self.client.clone();
+        async move {
+            let created = client.create(room, private).await;
+            let _ = succeeded.send(created.is_ok());
+            one(
+                created.map(|r| Done::Create {
+                    room: r.name.to_string(),
+                    private: r.private,
+                }),
+                "create",
+            )
+        }
+        .boxed()
     }
 
     fn accept(&self, room: RoomName, succeeded: oneshot::Sender<bool>) -> Reply {

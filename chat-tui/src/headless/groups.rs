@@ -88,10 +88,6 @@ impl Done {
     pub fn changed(room: &RoomName, change: &RoomChange) -> Self {
         let room = room.to_string();
         match change {
-            RoomChange::Create { private } => Self::Create {
-                room,
-                private: *private,
-            },
             RoomChange::Invite(user) => Self::Invite {
                 room,
                 user: user.to_string(),
@@ -189,10 +185,6 @@ mod tests {
     #[test]
     fn changes_answer_with_their_command() {
         let cases = [
-            (
-                RoomChange::Create { private: true },
-                r##"{"type":"ok","command":"create","room":"#x","private":true}"##,
-            ),
             (
                 RoomChange::Kick {
                     user: user("bob"),

@@ -52,6 +52,10 @@ pub fn refuse(message: &str) -> u8 {
 
 /// Connects, prints `ready`, then serves commands until `/quit` or the end of the input.
 ///
+/// After `ready` come an `invited` line per open invitation, then a `room_event` line per
+/// kick or ban that removed the user while away (the client core hands those over first),
+/// then what the catch-up brought.
+///
 /// Exits with 0 then, and with 1 when the first connection fails or the client stops for
 /// good (a login refused on reconnect). An error is returned only when output fails.
 pub async fn run<R, W>(config: ClientConfig, input: R, output: W) -> io::Result<u8>

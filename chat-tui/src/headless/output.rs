@@ -33,6 +33,10 @@ pub enum Output {
         history: bool,
     },
     /// A change to a room, made by `from`, from the room's history like a message.
+    ///
+    /// The kicks and bans that removed the reader while away print this way too, right
+    /// after `ready` and the open invitations, with `history` false as if live: they are
+    /// news to the reader, and no `/history` asked for them.
     RoomEvent {
         id: u64,
         /// The room, by its name when the event was sent; after a rename, the new name.
@@ -120,6 +124,7 @@ pub enum Done {
         room: String,
         members: Vec<MemberInfo>,
     },
+    /// A room made; the reader is in it, and it is the current room.
     Create {
         room: String,
         private: bool,
@@ -405,6 +410,7 @@ mod tests {
                 topic: String::new(),
             }],
             invitations: vec![],
+            removals: vec![],
         };
         assert_eq!(
             json(&Output::ready(&session)),
@@ -510,6 +516,13 @@ mod tests {
                     commands: vec!["/join #room".into()],
                 },
                 r#"{"type":"ok","command":"help","commands":["/join #room"]}"#,
+            ),
+            (
+                Done::Create {
+                    room: "#x".into(),
+                    private: true,
+                },
+                r##"{"type":"ok","command":"create","room":"#x","private":true}"##,
             ),
             (Done::Quit, r#"{"type":"ok","command":"quit"}"#),
         ];

@@ -51,6 +51,7 @@ pub fn request_of(effect: &Effect) -> Option<Request> {
         },
         Effect::Join(room) => Request::Join { room },
         Effect::Accept(room) => Request::Accept { room },
+        Effect::Create { room, private } => Request::Create { room, private },
         Effect::Change { room, change } => change.request(room),
         Effect::Leave(room) => Request::Leave { room },
         Effect::Older { target, before, .. } => Request::History {
@@ -64,7 +65,7 @@ pub fn request_of(effect: &Effect) -> Option<Request> {
             points: vec![ResumePoint { target, after }],
         },
         Effect::Members { room, .. } => Request::Members { room },
-        Effect::Rooms => Request::ListRooms,
+        Effect::Rooms { .. } => Request::ListRooms,
         Effect::Connect(_) | Effect::Trust(_) | Effect::Redraw => return None,
     };
     Some(request)
@@ -78,28 +79,35 @@ pub fn reply_of(effect: Effect, result: Result<Response, ClientError>) -> Option
             local,
             result: expect(result, "send", |r| match r {
                 Response::Sent { id, .. } => Ok(id),
-                other => Err(other),
+                other => Err(Box::new(other)),
             }),
         },
         Effect::Join(room) => Reply::Joined {
             room,
             result: expect(result, "join", |r| match r {
                 Response::Joined { room, .. } => Ok(room),
-                other => Err(other),
+                other => Err(Box::new(other)),
             }),
         },
         Effect::Accept(room) => Reply::Joined {
             room,
             result: expect(result, "accept", |r| match r {
                 Response::Joined { room, .. } => Ok(room),
-                other => Err(other),
+                other => Err(Box::new(other)),
+            }),
+        },
+        Effect::Create { room, .. } => Reply::Created {
+            room,
+            result: expect(result, "create", |r| match r {
+                Response::Joined { room, .. } => Ok(room),
+                other => Err(Box::new(other)),
             }),
         },
         Effect::Change { room, change } => Reply::Changed {
             room,
             result: expect(result, change.command(), |r| match r {
                 Response::Done => Ok(()),
-                other => Err(other),
+                other => Err(Box::new(other)),
             }),
             change,
         },
@@ -114,7 +122,7 @@ pub fn reply_of(effect: Effect, result: Result<Response, ClientError>) -> Option
             request,
             result: expect(result, "history", |r| match r {
                 Response::History(page) => Ok(page),
-                other => Err(other),
+                other => Err(Box::new(other)),
             }),
         },
         Effect::Newer {
@@ -124,7 +132,7 @@ pub fn reply_of(effect: Effect, result: Result<Response, ClientError>) -> Option
             request,
             result: expect(result, "catch-up", |r| match r {
                 Response::CatchUp(page) => Ok(page),
-                other => Err(other),
+                other => Err(Box::new(other)),
             }),
         },
         Effect::Members { room, show } => Reply::Members {
@@ -132,24 +140,27 @@ pub fn reply_of(effect: Effect, result: Result<Response, ClientError>) -> Option
             show,
             result: expect(result, "members", |r| match r {
                 Response::Members(members) => Ok(members),
-                other => Err(other),
+                other => Err(Box::new(other)),
             }),
         },
-        Effect::Rooms => Reply::Rooms(expect(result, "list rooms", |r| match r {
-            Response::Rooms(rooms) => Ok(rooms),
-            other => Err(other),
-        })),
+        Effect::Rooms { show } => Reply::Rooms {
+            show,
+            result: expect(result, "list rooms", |r| match r {
+                Response::Rooms(rooms) => Ok(rooms),
+                other => Err(Box::new(other)),
+            }),
+        },
         Effect::Connect(_) | Effect::Trust(_) | Effect::Redraw => return None,
     };
     Some(reply)
 }
 
 /// What a reply carries, if it is the kind `what` expects: `pick` hands back any other
-/// response, which is a protocol error.
+/// response, which is a protocol error, boxed, as responses are large.
 fn expect<T>(
     result: Result<Response, ClientError>,
     what: &str,
-    pick: impl FnOnce(Response) -> Result<T, Response>,
+    pick: impl FnOnce(Response) -> Result<T, Box<Response>>,
 ) -> Result<T, Failure> {
     result
         .and_then(|response| pick(response).map_err(|other| ClientError::unexpected(what, &other)))
@@ -256,9 +267,45 @@ mod tests {
     }
 
     #[test]
+    fn a_room_made_is_answered_as_a_join_is() {
+        let create = Effect::Create {
+            room: room(),
+            private: true,
+        };
+        assert_eq!(
+            request_of(&create),
+            Some(Request::Create {
+                room: room(),
+                private: true
+            })
+        );
+        let summary = RoomSummary {
+            name: room(),
+            members: 1,
+            private: true,
+            topic: String::new(),
+        };
+        let joined = Response::Joined {
+            room: summary.clone(),
+            latest: MessageId(7),
+        };
+        assert_eq!(
+            reply_of(create.clone(), Ok(joined)),
+            Some(Reply::Created {
+                room: room(),
+                result: Ok(summary)
+            })
+        );
+        let done = reply_of(create, Ok(Response::Done));
+        assert!(
+            matches!(done, Some(Reply::Created { result: Err(f), .. }) if f.code == "protocol")
+        );
+    }
+
+    #[test]
     fn failures_and_wrong_replies_become_failures() {
-        let reply = reply_of(Effect::Rooms, Ok(Response::Done));
-        assert!(matches!(reply, Some(Reply::Rooms(Err(f))) if f.code == "protocol"));
+        let reply = reply_of(Effect::Rooms { show: true }, Ok(Response::Done));
+        assert!(matches!(reply, Some(Reply::Rooms { result: Err(f), .. }) if f.code == "protocol"));
         let refused = refused(Effect::Leave(room()), "busy");
         assert!(matches!(refused, Some(Reply::Left { result: Err(f), .. }) if f.message == "busy"));
     }

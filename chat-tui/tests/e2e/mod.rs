@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chat_proto::{RoomName, Target, UserName};
-use chat_tui::{Client, ClientConfig, ClientEvent};
+use chat_tui::{Client, ClientConfig, ClientEvent, RoomChange};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -119,6 +119,15 @@ impl Peer {
         self.client.send(to, text.into()).await.expect("send");
     }
 
+    /// Makes a change to a room: a kick, a role, a topic... and waits until it is made.
+    pub async fn change(&self, room: &str, change: RoomChange) {
+        let what = change.command();
+        self.client
+            .change(RoomName::new(room).expect("room name"), change)
+            .await
+            .unwrap_or_else(|err| panic!("/{what} in #{room}: {err}"));
+    }
+
     /// Waits for a message with this text from this sender.
     pub async fn expect(&self, from: &str, text: &str) {
         let mut events_rx = self.events_rx.lock().await;
@@ -220,6 +229,23 @@ impl Screen {
         self.wait_until(text, |screen| screen.contains(text)).await;
     }
 
+    /// The rooms pane, as text.
+    pub fn rooms_pane(&self) -> String {
+        rooms_pane(&self.capture())
+    }
+
+    /// Waits until `text` is in the rooms pane.
+    pub async fn wait_for_in_rooms_pane(&self, text: &str) {
+        self.wait_until(text, |screen| rooms_pane(screen).contains(text))
+            .await;
+    }
+
+    /// Waits until `text` is no longer in the rooms pane.
+    pub async fn wait_gone_from_rooms_pane(&self, text: &str) {
+        self.wait_until(text, |screen| !rooms_pane(screen).contains(text))
+            .await;
+    }
+
     /// Waits until `text` is no longer on the screen.
     pub async fn wait_gone(&self, text: &str) {
         self.wait_until(text, |screen| !screen.contains(text)).await;
@@ -267,6 +293,19 @@ impl Drop for Screen {
             .arg("kill-server")
             .output();
     }
+}
+
+/// The left column of a captured screen: what comes before the first `│` of each row
+/// below the tab row, less the status and input lines, which have no such border.
+fn rooms_pane(screen: &str) -> String {
+    let rows: Vec<&str> = screen.lines().collect();
+    let above_status = rows.len().saturating_sub(2);
+    rows[..above_status]
+        .iter()
+        .skip(1)
+        .filter_map(|row| row.split_once('│').map(|(left, _)| left))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn require_tmux() {

@@ -266,6 +266,7 @@ pub fn session(name: &str, rooms: &[(&str, u64)]) -> Session {
         user: user(name),
         token: format!("token-of-{name}"),
         invitations: vec![],
+        removals: vec![],
         conversations: rooms
             .iter()
             .map(|&(r, after)| point(in_room(r), after))

@@ -361,22 +361,156 @@ fn commands_act_on_the_current_room_and_not_on_a_direct_conversation() {
 fn a_room_created_is_shown_at_once() {
     let mut app = connected();
     let effects = enter_line(&mut app, "/create #plans --private");
-    let create = RoomChange::Create { private: true };
     assert_eq!(
         effects,
-        [Effect::Change {
+        [Effect::Create {
             room: room("plans"),
-            change: create.clone()
+            private: true
         }]
     );
-    app.update(Action::Reply(Reply::Changed {
+    app.update(Action::Reply(Reply::Created {
         room: room("plans"),
-        change: create,
-        result: Ok(()),
+        result: Ok(summary("plans", true, "")),
     }));
     assert_eq!(app.current().unwrap().target, Target::Room(room("plans")));
     assert!(app.current_room_facts().unwrap().private);
     assert_eq!(notice(&app), "created the private room #plans");
+
+    app.update(Action::Reply(Reply::Created {
+        room: room("taken"),
+        result: Err(Failure::new("room_exists", "room exists")),
+    }));
+    assert_eq!(notice(&app), "/create #taken: room exists");
+    assert_eq!(app.position(&Target::Room(room("taken"))), None);
+}
+
+#[test]
+fn a_removal_from_a_room_without_a_tab_is_told_and_forgotten() {
+    let mut app = connected();
+    // Removed while away: the login no longer lists the room, and the removal follows it.
+    app.rooms
+        .insert(room("plans"), summary("plans", true, "release"));
+    members(&mut app, "plans", &[("alice", Role::Member)]);
+    room_event(
+        &mut app,
+        5,
+        "plans",
+        "bob",
+        RoomEvent::Banned {
+            user: user("alice"),
+            reason: "spam".into(),
+        },
+    );
+    assert_eq!(notice(&app), "you were banned from #plans by bob: spam");
+    assert!(!app.rooms.contains_key(&room("plans")));
+    assert!(!app.members.contains_key(&room("plans")));
+    assert_eq!(app.current().unwrap().target, general());
+}
+
+#[test]
+fn removals_while_away_are_told_after_a_reconnect() {
+    let mut app = connected();
+    // Listed with the new session, they come before the word that the client is back.
+    let kick = RoomEvent::Kicked {
+        user: user("alice"),
+        reason: String::new(),
+    };
+    room_event(&mut app, 5, "general", "bob", kick);
+    let ban = RoomEvent::Banned {
+        user: user("alice"),
+        reason: "spam".into(),
+    };
+    room_event(&mut app, 6, "old", "carol", ban);
+    app.update(Action::Resumed(session(&["rust"], &["carol"])));
+    assert_eq!(notice(&app), "you were banned from #old by carol: spam");
+    assert_eq!(app.position(&general()), None);
+    assert_eq!(app.current().unwrap().target, rust());
+}
+
+#[test]
+fn events_of_rooms_the_reader_is_not_in_make_up_no_facts() {
+    let mut app = connected();
+    let topic = RoomEvent::TopicChanged {
+        topic: "plans".into(),
+    };
+    room_event(&mut app, 5, "elsewhere", "bob", topic);
+    let created = RoomEvent::Created { private: true };
+    room_event(&mut app, 6, "other", "bob", created);
+    assert!(!app.rooms.contains_key(&room("elsewhere")));
+    assert!(!app.rooms.contains_key(&room("other")));
+}
+
+#[test]
+fn a_room_deleted_by_the_reader_is_told_once_whichever_word_comes_first() {
+    let deleted_by_me = || {
+        Action::Client(ClientEvent::RoomDeleted {
+            room: room("general"),
+            by: user("alice"),
+        })
+    };
+    let answered = || {
+        Action::Reply(Reply::Changed {
+            room: room("general"),
+            change: RoomChange::Delete,
+            result: Ok(()),
+        })
+    };
+    for reply_first in [true, false] {
+        let mut app = connected();
+        let (first, second) = if reply_first {
+            (answered(), deleted_by_me())
+        } else {
+            (deleted_by_me(), answered())
+        };
+        app.update(first);
+        assert_eq!(notice(&app), "deleted #general");
+        assert_eq!(app.position(&general()), None);
+        app.notice = None;
+        app.update(second);
+        assert_eq!(app.notice, None, "reply first: {reply_first}");
+    }
+}
+
+#[test]
+fn a_room_joined_from_another_device_learns_its_facts_when_shown() {
+    let mut app = connected();
+    app.update(Action::Client(ClientEvent::Joined {
+        room: room("secret"),
+        user: user("alice"),
+    }));
+    let secret = Target::Room(room("secret"));
+    let index = app.position(&secret).unwrap();
+    let effects = app.update(with(
+        KeyCode::Char(char::from(b'1' + index as u8)),
+        KeyModifiers::ALT,
+    ));
+    assert_eq!(app.current().unwrap().target, secret);
+    assert!(
+        effects.contains(&Effect::Rooms { show: false }),
+        "{effects:?}"
+    );
+    app.update(Action::Reply(Reply::Rooms {
+        show: false,
+        result: Ok(vec![
+            summary("secret", true, "plans"),
+            summary("lobby", false, ""),
+        ]),
+    }));
+    assert_eq!(app.overlay, None, "asked for quietly");
+    assert!(app.current_room_facts().unwrap().private);
+    assert_eq!(app.current_room_facts().unwrap().topic, "plans");
+    assert!(
+        !app.rooms.contains_key(&room("lobby")),
+        "only the reader's rooms"
+    );
+
+    // A room joined here comes with its facts, and asks for no list.
+    enter_line(&mut app, "/join #lobby");
+    let effects = app.update(Action::Reply(Reply::Joined {
+        room: room("lobby"),
+        result: Ok(summary("lobby", false, "")),
+    }));
+    assert!(!effects.contains(&Effect::Rooms { show: false }));
 }
 
 #[test]
