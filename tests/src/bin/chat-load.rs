@@ -74,6 +74,7 @@ enum Scenario {
 #[tokio::main]
 async fn main() -> Result<(), LoadError> {
     let cli = Cli::parse();
+    raise_open_file_limit();
     let bin = match cli.server_bin {
         Some(bin) => bin,
         None => std::env::current_exe()?.with_file_name("chat-server"),
@@ -110,4 +111,18 @@ async fn main() -> Result<(), LoadError> {
         .map_err(|_| "the scenario did not finish in time")??;
     report.print();
     Ok(())
+}
+
+/// Lets this process and the server it starts (which inherits the limit) hold tens of
+/// thousands of connections: the soft limit goes up to the hard one, and for root the hard
+/// one too. Failing leaves the limit as it was; a run that needs more then fails to connect
+/// and says so.
+fn raise_open_file_limit() {
+    const WANTED: u64 = 200_000;
+    let raised = rlimit::setrlimit(rlimit::Resource::NOFILE, WANTED, WANTED)
+        .map(|()| WANTED)
+        .or_else(|_| rlimit::increase_nofile_limit(WANTED));
+    if let Err(err) = raised {
+        eprintln!("cannot raise the open file limit: {err}");
+    }
 }

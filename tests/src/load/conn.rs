@@ -1,9 +1,10 @@
 //! A lean client for load: the protocol's codec over TLS, split into a sender and a reader
 //! so that one task can pipeline requests while another counts what arrives.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chat_proto::codec::{self, ClientTransport};
 use chat_proto::{
@@ -12,7 +13,7 @@ use chat_proto::{
 };
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -22,11 +23,17 @@ pub type Reader = SplitStream<Transport>;
 
 pub type LoadError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Loopback addresses connections are made from, in turn. One source address has room for
+/// about 28,000 connections to the server's one port (Linux's ephemeral port range); the
+/// whole of 127.0.0.0/8 is loopback, so more sources make room for more connections.
+const SOURCES: u8 = 8;
+
 /// TLS settings shared by every connection of a run.
 #[derive(Clone)]
 pub struct Dialer {
     addr: SocketAddr,
     connector: TlsConnector,
+    dialed: Arc<AtomicUsize>,
 }
 
 impl Dialer {
@@ -46,7 +53,21 @@ impl Dialer {
         Ok(Self {
             addr,
             connector: TlsConnector::from(Arc::new(config)),
+            dialed: Arc::default(),
         })
+    }
+
+    /// A TCP connection to the server, from the next loopback source address.
+    async fn connect(&self) -> Result<TcpStream, LoadError> {
+        let socket = TcpSocket::new_v4()?;
+        if self.addr.ip().is_loopback() {
+            let n = self.dialed.fetch_add(1, Ordering::Relaxed);
+            let source = Ipv4Addr::new(127, 0, 0, 1 + (n % usize::from(SOURCES)) as u8);
+            socket.bind(SocketAddr::new(source.into(), 0))?;
+        }
+        let tcp = socket.connect(self.addr).await?;
+        tcp.set_nodelay(true)?;
+        Ok(tcp)
     }
 
     /// A connection that has said hello and logged in (registering when `password` is
@@ -56,8 +77,7 @@ impl Dialer {
         user: &UserName,
         credential: Login<'_>,
     ) -> Result<(Conn, String), LoadError> {
-        let tcp = TcpStream::connect(self.addr).await?;
-        tcp.set_nodelay(true)?;
+        let tcp = self.connect().await?;
         let name = rustls::pki_types::ServerName::try_from("localhost")?;
         let tls = self.connector.connect(name, tcp).await?;
         let mut conn = Conn {
