@@ -166,7 +166,11 @@ impl Connection {
                 Some(Ok(ClientFrame::Hello(_))) => {
                     return Some(ErrorReply::new(ErrorCode::BadFrame, "hello sent twice"));
                 }
-                Some(Ok(ClientFrame::Request { id, request })) => self.begin(id, request).await,
+                // Boxed: the request's own future lives only while it starts, and an idle
+                // connection should not keep room for the largest one.
+                Some(Ok(ClientFrame::Request { id, request })) => {
+                    Box::pin(self.begin(id, request)).await;
+                }
             }
         }
     }

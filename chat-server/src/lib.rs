@@ -28,6 +28,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub use config::{Config, Limits, TlsSource};
+
+/// The hub and a connection's queue, for the fan-out benchmark only.
+#[cfg(feature = "bench-hooks")]
+#[doc(hidden)]
+pub mod bench_hooks {
+    pub use crate::hub::{Hub, SessionHandle};
+    pub use crate::outbound::Outbound;
+}
 pub use server::Server;
 pub use store::Durability;
 pub use tls::CA_CERT;
