@@ -158,6 +158,7 @@ pub fn encode_frame<T: Serialize>(value: &T) -> Result<BytesMut, CodecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::{Chunk, FileId, FileInfo, Sha256, UploadId};
     use crate::frames::*;
     use crate::{ErrorCode, ErrorReply, Role, RoomEvent, RoomName, Target, UserName};
     use proptest::prelude::*;
@@ -180,6 +181,15 @@ mod tests {
             (user(), ".{0,40}")
                 .prop_map(|(user, reason)| Body::Event(RoomEvent::Kicked { user, reason })),
             (room(), room()).prop_map(|(from, to)| Body::Event(RoomEvent::Renamed { from, to })),
+            (any::<u64>(), ".{0,40}", any::<u64>(), any::<[u8; 32]>()).prop_map(
+                |(id, name, size, sha)| Body::File(FileInfo {
+                    id: FileId(id),
+                    name,
+                    size,
+                    media_type: "image/png".into(),
+                    sha256: Sha256(sha),
+                })
+            ),
             (user(), any::<bool>()).prop_map(|(user, admin)| Body::Event(RoomEvent::RoleChanged {
                 user,
                 role: if admin { Role::Admin } else { Role::Member },
@@ -214,6 +224,16 @@ mod tests {
                 reason
             }),
             (room(), ".{0,100}").prop_map(|(room, topic)| Request::SetTopic { room, topic }),
+            (
+                any::<u64>(),
+                any::<u64>(),
+                proptest::collection::vec(any::<u8>(), 0..2048)
+            )
+                .prop_map(|(upload, offset, data)| Request::UploadChunk {
+                    upload: UploadId(upload),
+                    offset,
+                    data: Chunk(data.into()),
+                }),
             (target(), any::<u64>(), ".{0,300}").prop_map(|(to, c, text)| Request::Send {
                 to,
                 client_id: ClientMsgId(c),

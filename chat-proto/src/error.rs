@@ -38,6 +38,22 @@ pub enum ErrorCode {
     /// The caller's standing in the room does not allow the request; the message says what
     /// would.
     Forbidden,
+    /// A file larger than the server takes.
+    FileTooLarge {
+        limit: u64,
+    },
+    /// The file would take the sender past their storage quota, in bytes.
+    QuotaExceeded {
+        limit: u64,
+    },
+    /// An upload's bytes do not match the checksum it was announced with; nothing was kept.
+    ChecksumMismatch,
+    /// A chunk that is not where the upload got to.
+    UploadOffset {
+        expected: u64,
+    },
+    NoSuchUpload,
+    NoSuchFile,
     EmptyMessage,
     MessageTooLong {
         limit: u32,
@@ -87,6 +103,12 @@ impl ErrorCode {
             Self::NoSuchRoom => "no_such_room",
             Self::RoomExists => "room_exists",
             Self::Forbidden => "forbidden",
+            Self::FileTooLarge { .. } => "file_too_large",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::ChecksumMismatch => "checksum_mismatch",
+            Self::UploadOffset { .. } => "upload_offset",
+            Self::NoSuchUpload => "no_such_upload",
+            Self::NoSuchFile => "no_such_file",
             Self::EmptyMessage => "empty_message",
             Self::MessageTooLong { .. } => "message_too_long",
             Self::InvalidRequest => "invalid_request",
@@ -143,6 +165,18 @@ impl From<ErrorCode> for ErrorReply {
             ErrorCode::NoSuchRoom => "no such room".into(),
             ErrorCode::RoomExists => "a room of that name exists".into(),
             ErrorCode::Forbidden => "not allowed".into(),
+            ErrorCode::FileTooLarge { limit } => format!("files are at most {limit} bytes"),
+            ErrorCode::QuotaExceeded { limit } => {
+                format!("that would pass your storage quota of {limit} bytes")
+            }
+            ErrorCode::ChecksumMismatch => {
+                "the file's bytes do not match its checksum; nothing was kept".into()
+            }
+            ErrorCode::UploadOffset { expected } => {
+                format!("the upload continues at byte {expected}")
+            }
+            ErrorCode::NoSuchUpload => "no such upload".into(),
+            ErrorCode::NoSuchFile => "no such file".into(),
             ErrorCode::EmptyMessage => "message is empty".into(),
             ErrorCode::MessageTooLong { limit } => format!("message is longer than {limit} bytes"),
             ErrorCode::InvalidRequest => "invalid request".into(),

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorReply;
+use crate::files::{Chunk, FileId, FileInfo, Sha256, UploadId};
 use crate::groups::{Invitation, Role, RoomEvent};
 use crate::names::{RoomName, Target, UserName};
 
@@ -128,6 +129,41 @@ pub enum Request {
     Delete {
         room: RoomName,
     },
+    /// Announces a file for a conversation; answered with where to continue, which is past
+    /// the end when the server has the file already. `client_id` identifies the file's
+    /// message as it does a text's.
+    StartUpload {
+        to: Target,
+        client_id: ClientMsgId,
+        name: String,
+        size: u64,
+        media_type: String,
+        sha256: Sha256,
+    },
+    /// The next bytes of an upload: `offset` must be where the upload got to; a chunk the
+    /// server has already is acknowledged and dropped.
+    UploadChunk {
+        upload: UploadId,
+        offset: u64,
+        data: Chunk,
+    },
+    /// Checks the upload against its checksum and posts it; answered like a send.
+    FinishUpload {
+        upload: UploadId,
+    },
+    CancelUpload {
+        upload: UploadId,
+    },
+    /// A file's details, for those who may read its conversation.
+    FileInfo {
+        file: FileId,
+    },
+    /// Up to `len` bytes of a file from `offset` (at most [`crate::files::MAX_CHUNK`]).
+    Download {
+        file: FileId,
+        offset: u64,
+        len: u32,
+    },
     /// A room's members and who of them is online. Only for members.
     Members {
         room: RoomName,
@@ -217,6 +253,14 @@ pub enum Response {
     /// Missed messages in increasing id order within each conversation. Until `complete`,
     /// the client asks again with its points moved past what it got.
     CatchUp(Page),
+    /// An upload, and how many of its bytes the server has.
+    Upload {
+        upload: UploadId,
+        received: u64,
+    },
+    File(FileInfo),
+    /// Bytes of a file; empty past its end.
+    Chunk(Chunk),
 }
 
 /// A logged-in session.
@@ -284,6 +328,7 @@ pub enum Body {
     Text(String),
     /// A change to the room, made by the message's sender.
     Event(RoomEvent),
+    File(FileInfo),
 }
 
 impl Message {
@@ -291,7 +336,7 @@ impl Message {
     pub fn text(&self) -> Option<&str> {
         match &self.body {
             Body::Text(text) => Some(text),
-            Body::Event(_) => None,
+            Body::Event(_) | Body::File(_) => None,
         }
     }
 
@@ -299,7 +344,15 @@ impl Message {
     pub fn event(&self) -> Option<&RoomEvent> {
         match &self.body {
             Body::Event(event) => Some(event),
-            Body::Text(_) => None,
+            Body::Text(_) | Body::File(_) => None,
+        }
+    }
+
+    /// The file this message posts, if it is one.
+    pub fn file(&self) -> Option<&FileInfo> {
+        match &self.body {
+            Body::File(file) => Some(file),
+            Body::Text(_) | Body::Event(_) => None,
         }
     }
 }

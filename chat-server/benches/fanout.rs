@@ -4,6 +4,7 @@
 //! Run with `cargo bench -p chat-server --bench fanout --features bench-hooks`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use chat_proto::{Body, Message, MessageId, Role, RoomName, Target, UserName};
@@ -12,8 +13,22 @@ use chat_server::store::{CommitListener, ConversationId, RoomRecord};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tokio::sync::mpsc;
 
+/// One member's queue, as its connection's writer sees it.
+struct Queue {
+    frames_rx: mpsc::Receiver<Bytes>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl Queue {
+    /// Empties the queue as a writer would, byte count included.
+    fn drain(&mut self) {
+        while self.frames_rx.try_recv().is_ok() {}
+        self.queued.store(0, Ordering::Relaxed);
+    }
+}
+
 /// A room of `members` online members, each with its own queue.
-fn room_of(members: usize) -> (Arc<Hub>, Vec<mpsc::Receiver<Bytes>>) {
+fn room_of(members: usize) -> (Arc<Hub>, Vec<Queue>) {
     let hub = Arc::new(Hub::default());
     let room = RoomName::new("bench").unwrap();
     let names: Vec<UserName> = (0..members)
@@ -32,16 +47,20 @@ fn room_of(members: usize) -> (Arc<Hub>, Vec<mpsc::Receiver<Bytes>>) {
     let mut queues = Vec::with_capacity(members);
     for (id, name) in names.iter().enumerate() {
         let (frames_tx, frames_rx) = mpsc::channel(1024);
+        let (outbound, byte_count) = Outbound::new(frames_tx);
         let session = SessionHandle {
             id: id as u64,
-            outbound: Outbound::new(frames_tx),
+            outbound,
         };
         hub.connect(name, session);
-        queues.push(frames_rx);
+        queues.push(Queue {
+            frames_rx,
+            queued: byte_count,
+        });
     }
     // Presence announcements queued while connecting are not part of the measure.
     for queue in &mut queues {
-        while queue.try_recv().is_ok() {}
+        queue.drain();
     }
     (hub, queues)
 }
@@ -69,7 +88,7 @@ fn fanout_benches(c: &mut Criterion) {
                 // Emptied at once, as each connection's writer would, so that no queue
                 // fills and marks its client too slow.
                 for queue in &mut queues {
-                    while queue.try_recv().is_ok() {}
+                    queue.drain();
                 }
             });
         });

@@ -74,6 +74,13 @@ pub struct Limits {
     pub idle_timeout_s: u64,
     /// Password hashes computed at once.
     pub hashing_concurrency: usize,
+    /// Largest file accepted, in MiB.
+    pub max_file_mib: u64,
+    /// What one user's files may take in all, in MiB; a file sent twice counts twice, as
+    /// it would for them on any other service.
+    pub storage_quota_mib: u64,
+    /// Hours an unfinished upload is kept for its sender to resume.
+    pub upload_expiry_hours: u64,
 }
 
 impl Default for Limits {
@@ -97,6 +104,9 @@ impl Default for Limits {
             login_timeout_s: 60,
             idle_timeout_s: 120,
             hashing_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+            max_file_mib: 100,
+            storage_quota_mib: 1024,
+            upload_expiry_hours: 24,
         }
     }
 }
@@ -119,6 +129,11 @@ impl Config {
 
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("chat.sqlite3")
+    }
+
+    /// Where files are kept: finished ones by checksum, unfinished ones by upload.
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
     }
 }
 
@@ -181,6 +196,9 @@ struct FileConfig {
     max_rooms_per_user: Option<usize>,
     max_members_per_room: Option<usize>,
     max_pending_invitations: Option<usize>,
+    max_file_mib: Option<u64>,
+    storage_quota_mib: Option<u64>,
+    upload_expiry_hours: Option<u64>,
     messages_per_second: Option<u32>,
     message_burst: Option<u32>,
     logins_per_minute_per_address: Option<u32>,
@@ -242,6 +260,10 @@ impl FileConfig {
             &mut limits.logins_per_minute_per_account,
         );
         limits.max_database_mib = self.max_database_mib.or(limits.max_database_mib);
+        let set = |value: Option<u64>, field: &mut u64| *field = value.unwrap_or(*field);
+        set(self.max_file_mib, &mut limits.max_file_mib);
+        set(self.storage_quota_mib, &mut limits.storage_quota_mib);
+        set(self.upload_expiry_hours, &mut limits.upload_expiry_hours);
     }
 }
 
@@ -256,6 +278,9 @@ impl Limits {
             ("handshake_timeout_s", self.handshake_timeout_s),
             ("login_timeout_s", self.login_timeout_s),
             ("idle_timeout_s", self.idle_timeout_s),
+            ("max_file_mib", self.max_file_mib),
+            ("storage_quota_mib", self.storage_quota_mib),
+            ("upload_expiry_hours", self.upload_expiry_hours),
             (
                 "max_connections_per_address",
                 self.max_connections_per_address as u64,

@@ -8,6 +8,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -43,14 +44,14 @@ where
     let (frames_tx, frames_rx) = mpsc::channel(shared.config.limits.outbound_queue);
     let (last_tx, last_rx) = oneshot::channel();
     let write_failed = CancellationToken::new();
+    let (outbound, queued) = Outbound::new(frames_tx);
     let writer = tokio::spawn(write_loop(
         codec::server_writer(write),
-        frames_rx,
+        Queue { frames_rx, queued },
         last_rx,
         write_failed.clone(),
     ));
 
-    let outbound = Outbound::new(frames_tx);
     let mut connection = Connection {
         shared,
         peer: peer.ip(),
@@ -88,7 +89,8 @@ struct Connection {
 
 /// How a request is scheduled against the others of its connection.
 enum Kind {
-    /// Changes a room; completes before the next request starts.
+    /// Changes a room or an upload; completes before the next request starts, so that
+    /// what follows sees it (and an upload's chunks land in order).
     Membership,
     /// Queued in order; later reads wait for its commit.
     Send,
@@ -111,7 +113,11 @@ impl Kind {
             | Request::SetRole { .. }
             | Request::Rename { .. }
             | Request::SetTopic { .. }
-            | Request::Delete { .. } => Self::Membership,
+            | Request::Delete { .. }
+            | Request::StartUpload { .. }
+            | Request::UploadChunk { .. }
+            | Request::FinishUpload { .. }
+            | Request::CancelUpload { .. } => Self::Membership,
             Request::Send { .. } => Self::Send,
             _ => Self::Read,
         }
@@ -340,18 +346,38 @@ impl Connection {
     }
 }
 
+/// The receiving side of a connection's queue, keeping its count of bytes.
+struct Queue {
+    frames_rx: mpsc::Receiver<Bytes>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl Queue {
+    async fn recv(&mut self) -> Option<Bytes> {
+        let frame = self.frames_rx.recv().await?;
+        self.queued.fetch_sub(frame.len(), Ordering::Relaxed);
+        Some(frame)
+    }
+
+    fn try_recv(&mut self) -> Option<Bytes> {
+        let frame = self.frames_rx.try_recv().ok()?;
+        self.queued.fetch_sub(frame.len(), Ordering::Relaxed);
+        Some(frame)
+    }
+}
+
 /// Writes queued frames, many per flush, then the closing frame if there is one.
 async fn write_loop<W: AsyncWrite>(
     mut sink: ServerWriter<WriteHalf<W>>,
-    mut frames_rx: mpsc::Receiver<Bytes>,
+    mut queue: Queue,
     last_rx: oneshot::Receiver<Bytes>,
     write_failed: CancellationToken,
 ) {
     let result: std::io::Result<()> = async {
-        while let Some(frame) = frames_rx.recv().await {
+        while let Some(frame) = queue.recv().await {
             sink.feed(frame).await?;
             for _ in 1..MAX_FRAMES_PER_FLUSH {
-                let Ok(frame) = frames_rx.try_recv() else {
+                let Some(frame) = queue.try_recv() else {
                     break;
                 };
                 sink.feed(frame).await?;
@@ -387,6 +413,12 @@ fn request_name(request: &Request) -> &'static str {
         Request::Rename { .. } => "rename",
         Request::SetTopic { .. } => "set_topic",
         Request::Delete { .. } => "delete",
+        Request::StartUpload { .. } => "start_upload",
+        Request::UploadChunk { .. } => "upload_chunk",
+        Request::FinishUpload { .. } => "finish_upload",
+        Request::CancelUpload { .. } => "cancel_upload",
+        Request::FileInfo { .. } => "file_info",
+        Request::Download { .. } => "download",
         Request::ListRooms => "list_rooms",
         Request::Members { .. } => "members",
         Request::Send { .. } => "send",

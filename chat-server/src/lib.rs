@@ -4,6 +4,7 @@
 //! - `connection`: one client's reader and writer.
 //! - `session` and `requests`: what each request does, authorised on the server.
 //! - `permissions`: who may do what in a room, as one table.
+//! - `transfers` and `files`: uploads and downloads, and the files' bytes on disk.
 //! - `hub`: live rooms, members and sessions; fan-out of committed changes.
 //! - [`store`]: SQLite with group commit; the only durable state.
 //! - `auth`: password hashing and session tokens.
@@ -13,6 +14,7 @@ mod admission;
 mod auth;
 pub mod config;
 mod connection;
+mod files;
 mod hub;
 mod outbound;
 mod permissions;
@@ -23,6 +25,7 @@ mod session;
 mod shared;
 pub mod store;
 mod tls;
+mod transfers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -7,19 +7,19 @@
 //!
 //! The table, read across (O owner, A admin, M member, I invited, B banned, X outsider):
 //!
-//! | action                          | O | A | M | I | B | X |
-//! |---------------------------------|---|---|---|---|---|---|
-//! | read (history, members, topic)  | ✓ | ✓ | ✓ |   |   |   |
-//! | send                            | ✓ | ✓ | ✓ |   |   |   |
-//! | join a public room              | ✓ | ✓ | ✓ | ✓ |   | ✓ |
-//! | join a private room             | ✓ | ✓ | ✓ | ✓ |   |   |
-//! | accept or decline an invitation |   |   |   | ✓ |   |   |
-//! | leave                           |   | ✓ | ✓ |   |   |   |
-//! | invite, kick, ban, unban        | ✓ | ✓ |   |   |   |   |
-//! | promote a member to admin       | ✓ | ✓ |   |   |   |   |
-//! | rename, set the topic           | ✓ | ✓ |   |   |   |   |
-//! | demote an admin to member       | ✓ |   |   |   |   |   |
-//! | hand ownership on, delete       | ✓ |   |   |   |   |   |
+//! | action                                | O | A | M | I | B | X |
+//! |---------------------------------------|---|---|---|---|---|---|
+//! | read (history, members, topic, files) | ✓ | ✓ | ✓ |   |   |   |
+//! | send (messages, files)                | ✓ | ✓ | ✓ |   |   |   |
+//! | join a public room                    | ✓ | ✓ | ✓ | ✓ |   | ✓ |
+//! | join a private room                   | ✓ | ✓ | ✓ | ✓ |   |   |
+//! | accept or decline an invitation       |   |   |   | ✓ |   |   |
+//! | leave                                 |   | ✓ | ✓ |   |   |   |
+//! | invite, kick, ban, unban              | ✓ | ✓ |   |   |   |   |
+//! | promote a member to admin             | ✓ | ✓ |   |   |   |   |
+//! | rename, set the topic                 | ✓ | ✓ |   |   |   |   |
+//! | demote an admin to member             | ✓ |   |   |   |   |   |
+//! | hand ownership on, delete             | ✓ |   |   |   |   |   |
 //!
 //! Joining a room one is in already succeeds and changes nothing. The owner cannot leave,
 //! so that a room never ends up without one: they hand ownership on, or delete the room.

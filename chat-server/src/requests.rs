@@ -16,6 +16,7 @@ use crate::permissions::Action;
 use crate::session::LoggedIn;
 use crate::shared::Shared;
 use crate::store::{Budget, Change, Destination, JoinMode, NewMessage, message_bytes};
+use crate::transfers;
 
 /// Most conversations one catch-up may name; each costs a query.
 const MAX_CATCH_UP_POINTS: usize = 4096;
@@ -23,7 +24,7 @@ const MAX_CATCH_UP_POINTS: usize = 4096;
 /// The rest of a request, resolving to its reply.
 pub type Reply = BoxFuture<'static, Result<Response, ErrorReply>>;
 
-type Started = Result<Reply, ErrorReply>;
+pub type Started = Result<Reply, ErrorReply>;
 
 pub async fn begin(shared: &Arc<Shared>, session: &Arc<LoggedIn>, request: Request) -> Reply {
     let started = match request {
@@ -57,6 +58,35 @@ pub async fn begin(shared: &Arc<Shared>, session: &Arc<LoggedIn>, request: Reque
             manage(shared, session, room, Change::SetTopic(topic)).await
         }
         Request::Delete { room } => manage(shared, session, room, Change::Delete).await,
+        Request::StartUpload {
+            to,
+            client_id,
+            name,
+            size,
+            media_type,
+            sha256,
+        } => {
+            let announced = transfers::Announced {
+                to,
+                client_id,
+                name,
+                size,
+                media_type,
+                sha256,
+            };
+            transfers::start(shared, session, announced).await
+        }
+        Request::UploadChunk {
+            upload,
+            offset,
+            data,
+        } => transfers::chunk(shared, session, upload, offset, data).await,
+        Request::FinishUpload { upload } => transfers::finish(shared, session, upload).await,
+        Request::CancelUpload { upload } => transfers::cancel(shared, session, upload).await,
+        Request::FileInfo { file } => transfers::info(shared, session, file).await,
+        Request::Download { file, offset, len } => {
+            transfers::download(shared, session, file, offset, len).await
+        }
         Request::Send {
             to,
             client_id,
@@ -78,7 +108,7 @@ pub async fn begin(shared: &Arc<Shared>, session: &Arc<LoggedIn>, request: Reque
     started.unwrap_or_else(|err| Box::pin(std::future::ready(Err(err))))
 }
 
-fn done(response: Response) -> Reply {
+pub fn done(response: Response) -> Reply {
     Box::pin(std::future::ready(Ok(response)))
 }
 
@@ -170,7 +200,7 @@ fn members(shared: &Shared, session: &LoggedIn, room: &RoomName) -> Started {
 }
 
 /// Resolves a target to a conversation the session may take `action` in.
-async fn destination(
+pub async fn destination(
     shared: &Shared,
     session: &LoggedIn,
     target: Target,

@@ -21,6 +21,7 @@ use crate::admission::{Admission, Admitted, Decision};
 use crate::auth::PasswordCheck;
 use crate::config::Config;
 use crate::connection;
+use crate::files::Files;
 use crate::hub::Hub;
 use crate::shared::Shared;
 use crate::store::{Store, StoreOptions};
@@ -71,7 +72,13 @@ impl Server {
                     addr: config.listen,
                     source,
                 })?;
-        let shared = Arc::new(Shared::new(config, store, hub, passwords));
+        let files_dir = config.files_dir();
+        let files = Files::open(&files_dir).map_err(|source| ServerError::DataDir {
+            path: files_dir,
+            source,
+        })?;
+        let shared = Arc::new(Shared::new(config, store, files, hub, passwords));
+        tidy_uploads(&shared).await;
         Ok(Self {
             listener,
             acceptor,
@@ -102,6 +109,7 @@ impl Server {
         let tracker = TaskTracker::new();
         let admission = Admission::new(&self.shared.config.limits);
         let sweeper = tokio::spawn(sweep_rate_limits(self.shared.clone()));
+        let expirer = tokio::spawn(expire_uploads(self.shared.clone()));
         tracing::info!(addr = %self.local_addr(), "listening");
         tokio::pin!(shutdown);
         loop {
@@ -145,6 +153,7 @@ impl Server {
 
         tracing::info!(connections = tracker.len(), "shutting down");
         sweeper.abort();
+        expirer.abort();
         stop.cancel();
         tracker.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
@@ -230,6 +239,43 @@ async fn refuse(
 }
 
 /// Forgets idle rate-limit buckets now and then.
+/// How often unfinished uploads past their expiry are deleted.
+const UPLOAD_EXPIRY_SWEEP: Duration = Duration::from_secs(3600);
+
+/// At start: deletes partial files no upload refers to (left by a crash between forgetting
+/// an upload and deleting its bytes, or by a deleted room), and blobs no file refers to
+/// (their rooms deleted). Failing leaves them for the next start.
+async fn tidy_uploads(shared: &Shared) {
+    match shared.store.file_checksums().await {
+        Ok(referenced) => match shared.files.remove_unreferenced(&referenced) {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed files no message refers to"),
+            Err(err) => tracing::warn!(error = %err, "cannot look for unreferenced files"),
+        },
+        Err(err) => tracing::warn!(error = %err, "cannot list files"),
+    }
+    match shared.store.upload_ids().await {
+        Ok(known) => match shared.files.remove_strays(&known) {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed stray partial uploads"),
+            Err(err) => tracing::warn!(error = %err, "cannot look for stray partial uploads"),
+        },
+        Err(err) => tracing::warn!(error = %err, "cannot list uploads"),
+    }
+}
+
+async fn expire_uploads(shared: Arc<Shared>) {
+    let mut ticks = tokio::time::interval(UPLOAD_EXPIRY_SWEEP);
+    loop {
+        ticks.tick().await;
+        match crate::transfers::expire(&shared).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "deleted expired uploads"),
+            Err(err) => tracing::warn!(error = %err, "cannot expire uploads"),
+        }
+    }
+}
+
 async fn sweep_rate_limits(shared: Arc<Shared>) {
     let mut ticks = tokio::time::interval(rate::SWEEP_INTERVAL);
     loop {

@@ -7,6 +7,7 @@ use chat_proto::{ErrorCode, ErrorReply};
 
 use crate::auth::PasswordCheck;
 use crate::config::Config;
+use crate::files::Files;
 use crate::hub::{Hub, SessionId};
 use crate::rate::RateLimits;
 use crate::store::{Store, StoreError};
@@ -16,6 +17,7 @@ use crate::store::{Store, StoreError};
 pub struct Shared {
     pub config: Config,
     pub store: Store,
+    pub files: Files,
     pub hub: Arc<Hub>,
     pub passwords: PasswordCheck,
     pub rate: RateLimits,
@@ -24,11 +26,18 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: Config, store: Store, hub: Arc<Hub>, passwords: PasswordCheck) -> Self {
+    pub fn new(
+        config: Config,
+        store: Store,
+        files: Files,
+        hub: Arc<Hub>,
+        passwords: PasswordCheck,
+    ) -> Self {
         let rate = RateLimits::new(&config.limits);
         Self {
             config,
             store,
+            files,
             hub,
             passwords,
             rate,

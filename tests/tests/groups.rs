@@ -2,11 +2,12 @@
 //! topics and deletion do, live and after a restart.
 
 use chat_proto::{
-    Body, ErrorCode, Invitation, Member, Message, MessageId, Request, Response, ResumePoint, Role,
-    RoomEvent, RoomName, RoomSummary, Target, UserName,
+    Body, ErrorCode, FileId, Invitation, Member, Message, MessageId, Request, Response,
+    ResumePoint, Role, RoomEvent, RoomName, RoomSummary, Sha256, Target, UserName,
 };
 use chat_tests::{TestClient, TestServer, unthrottled};
 use chat_tui::client::{ClientError, ClientEvent};
+use sha2::Digest;
 use std::time::Duration;
 
 fn room(name: &str) -> RoomName {
@@ -67,7 +68,7 @@ async fn history_events(client: &TestClient, name: &str) -> Vec<RoomEvent> {
         .into_iter()
         .filter_map(|m| match m.body {
             Body::Event(event) => Some(event),
-            Body::Text(_) => None,
+            Body::Text(_) | Body::File(_) => None,
         })
         .collect()
 }
@@ -128,6 +129,8 @@ enum Action {
     Rename,
     Topic,
     Delete,
+    Upload,
+    Download,
 }
 
 /// The expected outcome of each action by each actor, in the order of `ACTORS`, for a
@@ -152,6 +155,8 @@ const MATRIX: &[(Action, [u8; 6], [u8; 6])] = &[
     (Action::Rename, [1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0]),
     (Action::Topic, [1, 1, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0]),
     (Action::Delete, [1, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0]),
+    (Action::Upload, [1, 1, 1, 0, 0, 0], [1, 1, 1, 0, 0, 0]),
+    (Action::Download, [1, 1, 1, 0, 0, 0], [1, 1, 1, 0, 0, 0]),
 ];
 
 /// Everyone a cell's room needs: the actors, and the people acted on.
@@ -169,7 +174,10 @@ fn cell_room(action: Action, private: bool, actor: Actor) -> RoomName {
     ))
 }
 
-fn request_for(action: Action, name: &RoomName) -> Request {
+/// The bytes of the file each room's owner posts, and of the one the upload row tries.
+const FILE: &[u8] = b"the room's file";
+
+fn request_for(action: Action, name: &RoomName, file: FileId) -> Request {
     let room = name.clone();
     match action {
         Action::History => Request::History {
@@ -229,6 +237,19 @@ fn request_for(action: Action, name: &RoomName) -> Request {
             topic: "a topic".into(),
         },
         Action::Delete => Request::Delete { room },
+        Action::Upload => Request::StartUpload {
+            to: Target::Room(room),
+            client_id: chat_proto::ClientMsgId(rand_id(name)),
+            name: "upload.txt".into(),
+            size: 4,
+            media_type: "text/plain".into(),
+            sha256: Sha256([7; 32]),
+        },
+        Action::Download => Request::Download {
+            file,
+            offset: 0,
+            len: 100,
+        },
     }
 }
 
@@ -242,12 +263,13 @@ fn rand_id(name: &RoomName) -> u64 {
 }
 
 /// Gives the room its cast: an admin, members (one to act on, one admin to demote), an
-/// invitee, and two banned users (one to stay banned, one to unban).
+/// invitee, and two banned users (one to stay banned, one to unban); and a file, whose id
+/// it returns.
 async fn cast(
     clients: &std::collections::HashMap<&str, TestClient>,
     name: &RoomName,
     private: bool,
-) {
+) -> FileId {
     let owner = &clients["owner"];
     ok(
         owner,
@@ -302,6 +324,33 @@ async fn cast(
         )
         .await;
     }
+    post_file(owner, name).await
+}
+
+async fn post_file(owner: &TestClient, name: &RoomName) -> FileId {
+    let start = Request::StartUpload {
+        to: Target::Room(name.clone()),
+        client_id: chat_proto::ClientMsgId(rand_id(name) ^ 1),
+        name: "cast.txt".into(),
+        size: FILE.len() as u64,
+        media_type: "text/plain".into(),
+        sha256: Sha256(sha2::Sha256::digest(FILE).into()),
+    };
+    let Response::Upload { upload, received } = ok(owner, start).await else {
+        panic!("no upload");
+    };
+    if received == 0 {
+        let chunk = Request::UploadChunk {
+            upload,
+            offset: 0,
+            data: chat_proto::Chunk(FILE.to_vec().into()),
+        };
+        ok(owner, chunk).await;
+    }
+    match ok(owner, Request::FinishUpload { upload }).await {
+        Response::Sent { id, .. } => FileId(id.0),
+        other => panic!("expected sent, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -323,10 +372,12 @@ async fn the_permission_matrix_holds_across_a_restart() {
         client.events.close();
         clients.insert(name, client);
     }
+    let mut files = std::collections::HashMap::new();
     for &(action, _, _) in MATRIX {
         for private in [false, true] {
             for actor in ACTORS {
-                cast(&clients, &cell_room(action, private, actor), private).await;
+                let name = cell_room(action, private, actor);
+                files.insert(name.clone(), cast(&clients, &name, private).await);
             }
         }
     }
@@ -338,7 +389,8 @@ async fn the_permission_matrix_holds_across_a_restart() {
         for (private, row) in [(false, public), (true, private_row)] {
             for (actor, expected) in ACTORS.into_iter().zip(row) {
                 let name = cell_room(action, private, actor);
-                let result = ask(&clients[actor.user()], request_for(action, &name)).await;
+                let request = request_for(action, &name, files[&name]);
+                let result = ask(&clients[actor.user()], request).await;
                 let fine = match (&result, expected) {
                     (Ok(_), 1) => true,
                     (Err(ClientError::Server(reply)), 0) => reply.code == ErrorCode::Forbidden,

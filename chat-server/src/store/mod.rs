@@ -8,6 +8,7 @@
 //! What a commit changes is announced, in commit order, to a [`CommitListener`] (the hub),
 //! so that live delivery sees exactly the order of the database.
 
+mod files;
 mod ops;
 mod queries;
 mod rooms;
@@ -21,6 +22,7 @@ use chat_proto::{ErrorReply, Message, MessageId, Role, RoomName, UserName};
 use r2d2_sqlite::SqliteConnectionManager;
 use tokio::sync::{mpsc, oneshot};
 
+pub use files::{FileRow, StartUpload, UploadRow};
 pub use ops::{Appended, Destination, NewMessage};
 pub use queries::{Budget, Credentials, LoginState, RoomRecord, message_bytes};
 pub use rooms::{Change, JoinMode, JoinedRoom, Managed};
@@ -219,6 +221,50 @@ impl Store {
     /// Stores a message, or finds the one already stored under the same client id.
     pub async fn append(&self, message: NewMessage) -> WriteResult<Appended> {
         self.submit(message).await
+    }
+
+    /// Starts an upload, or finds the same one started before.
+    pub async fn start_upload(&self, start: StartUpload) -> WriteResult<UploadRow> {
+        self.submit(start).await
+    }
+
+    /// Posts a finished upload as a message.
+    pub async fn post_file(&self, upload: UploadRow, from: UserName) -> WriteResult<Appended> {
+        self.submit(files::PostFile { upload, from }).await
+    }
+
+    pub async fn drop_upload(&self, id: chat_proto::UploadId) -> WriteResult<()> {
+        self.submit(files::DropUpload { id }).await
+    }
+
+    /// Forgets uploads started before `before_ms`, answering their ids.
+    pub async fn expire_uploads(&self, before_ms: i64) -> WriteResult<Vec<chat_proto::UploadId>> {
+        self.submit(files::ExpireUploads { before_ms }).await
+    }
+
+    pub async fn upload(&self, id: chat_proto::UploadId) -> Result<Option<UploadRow>, StoreError> {
+        self.read(move |conn| files::upload(conn, id)).await
+    }
+
+    pub async fn file_checksums(&self) -> Result<std::collections::HashSet<[u8; 32]>, StoreError> {
+        self.read(files::checksums).await
+    }
+
+    pub async fn upload_ids(&self) -> Result<Vec<chat_proto::UploadId>, StoreError> {
+        self.read(files::upload_ids).await
+    }
+
+    pub async fn known_content(
+        &self,
+        sha256: chat_proto::Sha256,
+        size: u64,
+    ) -> Result<bool, StoreError> {
+        self.read(move |conn| files::known_content(conn, sha256, size))
+            .await
+    }
+
+    pub async fn file(&self, id: chat_proto::FileId) -> Result<Option<FileRow>, StoreError> {
+        self.read(move |conn| files::file(conn, id)).await
     }
 
     /// Records that the user has gone offline having seen everything up to now.

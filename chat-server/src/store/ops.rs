@@ -161,14 +161,27 @@ impl Op for NewMessage {
         // them for every message cost more than running them.
         let earlier = conn
             .prepare_cached(
-                "SELECT id, ts_ms, body FROM messages
-                 WHERE sender_id = ?1 AND client_id = ?2 AND kind = 0",
+                "SELECT id, ts_ms, body, kind FROM messages
+                 WHERE sender_id = ?1 AND client_id = ?2 AND kind IN (0, 2)",
             )?
             .query_row(params![self.sender.0, client_id], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get::<_, i64>(3)?,
+                ))
             })
             .optional()?;
-        if let Some((id, ts_ms, text)) = earlier {
+        if let Some((_, _, _, kind)) = earlier
+            && kind != 0
+        {
+            return Err(StoreError::Refused(chat_proto::ErrorReply::new(
+                chat_proto::ErrorCode::InvalidRequest,
+                "that client id was used for a file",
+            )));
+        }
+        if let Some((id, ts_ms, text, _)) = earlier {
             let message = self.message(to, MessageId(id as u64), ts_ms, text);
             return Ok(Appended {
                 message,

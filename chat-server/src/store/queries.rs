@@ -3,6 +3,9 @@
 use chat_proto::{Body, Invitation, Message, MessageId, Role, RoomName, Target, UserName};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use rusqlite::types::Type;
+
+use super::files::StoredFile;
 use super::ops::Destination;
 use super::{ConversationId, StoreError, UserId};
 
@@ -229,6 +232,7 @@ pub fn message_bytes(message: &Message) -> usize {
         Body::Text(text) => text.len(),
         // The longest event: a topic, or a reason and a name.
         Body::Event(_) => chat_proto::MAX_TOPIC_LEN + chat_proto::names::MAX_ROOM_NAME * 2,
+        Body::File(file) => file.name.len() + file.media_type.len() + 64,
     };
     FIXED + body + message.from.as_str().len() + chat_proto::names::MAX_ROOM_NAME
 }
@@ -302,15 +306,21 @@ fn select(
 /// A message from a row whose first five columns are its id, sender name, body, time and
 /// kind.
 fn message_from_row(row: &rusqlite::Row<'_>, to: &Target) -> rusqlite::Result<Message> {
+    let id = MessageId(row.get::<_, i64>(0)? as u64);
     let text: String = row.get(2)?;
+    let corrupt = |err: serde_json::Error| {
+        rusqlite::Error::FromSqlConversionFailure(2, Type::Text, err.into())
+    };
     let body = match row.get::<_, i64>(4)? {
         0 => Body::Text(text),
-        _ => Body::Event(serde_json::from_str(&text).map_err(|err| {
-            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, err.into())
-        })?),
+        2 => {
+            let stored: StoredFile = serde_json::from_str(&text).map_err(corrupt)?;
+            Body::File(stored.into_info(id))
+        }
+        _ => Body::Event(serde_json::from_str(&text).map_err(corrupt)?),
     };
     Ok(Message {
-        id: MessageId(row.get::<_, i64>(0)? as u64),
+        id,
         to: to.clone(),
         from: parse_name(&row.get::<_, String>(1)?)?,
         body,

@@ -103,6 +103,38 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX messages_by_client_id;
     CREATE UNIQUE INDEX messages_by_client_id ON messages (sender_id, client_id) WHERE kind = 0;
     ",
+    // 3: files. A file is posted as a message (kind 2, its body the file's details as
+    // JSON); its bytes are kept once per checksum in the files directory.
+    "
+    CREATE TABLE files (
+        message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        uploader_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        size        INTEGER NOT NULL,
+        sha256      BLOB NOT NULL
+    );
+    CREATE INDEX files_by_uploader ON files (uploader_id);
+    CREATE INDEX files_by_sha256 ON files (sha256);
+
+    -- Unfinished uploads: their bytes so far are in the files directory's uploads/. Ids
+    -- are never reused, so that a stale chunk cannot land in a later upload.
+    CREATE TABLE uploads (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id         INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        client_id       INTEGER NOT NULL,
+        name            TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        media_type      TEXT NOT NULL,
+        sha256          BLOB NOT NULL,
+        created_ms      INTEGER NOT NULL,
+        UNIQUE (user_id, conversation_id, sha256, size)
+    );
+
+    -- File messages carry a client id too, so that a retried finish posts once.
+    DROP INDEX messages_by_client_id;
+    CREATE UNIQUE INDEX messages_by_client_id ON messages (sender_id, client_id)
+        WHERE kind IN (0, 2);
+    ",
 ];
 
 /// Brings the database up to the current schema.
