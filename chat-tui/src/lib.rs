@@ -10,6 +10,9 @@
 //! - [`cli`], [`config`]: the command line and the config file, merged into settings.
 //! - [`known_servers`]: trust on first use: the certificates the user has accepted.
 //! - [`room_event`]: changes to rooms in words, for the terminal and headless mode alike.
+//! - [`file_text`]: posted files in words: sizes, and the line a file message shows.
+//! - [`filenames`], [`media_type`]: names from the network made safe to save under, where
+//!   downloads go, and the type an upload is announced with.
 //! - [`sanitize`], [`emoji`], [`text`], [`layout`], [`theme`]: what the views build on.
 
 pub mod app;
@@ -18,9 +21,12 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod emoji;
+pub mod file_text;
+pub mod filenames;
 pub mod headless;
 pub mod known_servers;
 pub mod layout;
+pub mod media_type;
 pub mod room_event;
 pub mod sanitize;
 pub mod text;

@@ -574,3 +574,235 @@ async fn the_current_room_follows_a_rename_by_someone_else() {
         json!({"type":"ok","command":"invite","room":"#b","user":"carol"})
     );
 }
+
+/// A file message posted to `#a` by alice.
+fn posted(id: u64, file: chat_proto::FileInfo) -> chat_proto::Message {
+    chat_proto::Message {
+        body: chat_proto::Body::File(file),
+        ..message(id, in_room("a"), "alice")
+    }
+}
+
+fn text_file(id: u64, data: &[u8]) -> chat_proto::FileInfo {
+    use sha2::Digest;
+    chat_proto::FileInfo {
+        id: chat_proto::FileId(id),
+        name: "notes.txt".into(),
+        size: data.len() as u64,
+        media_type: "text/plain".into(),
+        sha256: chat_proto::Sha256(sha2::Sha256::digest(data).into()),
+    }
+}
+
+/// A progress line without its rate, which depends on timing.
+fn without_rate(mut line: Value) -> Value {
+    assert!(line["rate"].is_u64(), "{line}");
+    line.as_object_mut().unwrap().remove("rate");
+    line
+}
+
+/// Answers a join of `#a`.
+async fn joined_a(conn: &mut support::Conn, join: chat_proto::RequestId) {
+    let summary = RoomSummary {
+        name: room("a"),
+        members: 2,
+        private: false,
+        topic: String::new(),
+    };
+    let joined = Response::Joined {
+        room: summary,
+        latest: MessageId(0),
+    };
+    conn.reply(join, joined).await;
+}
+
+/// Takes the start and the one chunk of an upload of `size` bytes; returns the finish.
+async fn one_chunk_upload(conn: &mut support::Conn, size: u64) -> chat_proto::RequestId {
+    let (start, request) = conn.request().await;
+    assert!(
+        matches!(request, Request::StartUpload { size: s, .. } if s == size),
+        "{request:?}"
+    );
+    let upload = chat_proto::UploadId(1);
+    conn.reply(
+        start,
+        Response::Upload {
+            upload,
+            received: 0,
+        },
+    )
+    .await;
+    let (chunk, request) = conn.request().await;
+    assert!(matches!(request, Request::UploadChunk { offset: 0, .. }));
+    conn.reply(chunk, Response::Done).await;
+    let (finish, request) = conn.request().await;
+    assert_eq!(request, Request::FinishUpload { upload });
+    finish
+}
+
+#[tokio::test]
+async fn send_prints_progress_then_one_ok_with_the_message_and_file_ids() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[])).await;
+    script.line().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = b"twelve bytes".repeat(100);
+    let path = dir.path().join("notes.txt");
+    std::fs::write(&path, &data).unwrap();
+
+    script
+        .type_lines(&format!(
+            "/join #a\n/send {}\n/msg @bob meanwhile\n",
+            path.display()
+        ))
+        .await;
+    // The message after the upload goes out while the upload waits for its room.
+    let (join, _) = conn.request().await;
+    let (msg, request) = conn.request().await;
+    assert!(matches!(
+        request,
+        Request::Send {
+            to: Target::User(_),
+            ..
+        }
+    ));
+    conn.reply(msg, sent(12)).await;
+    joined_a(&mut conn, join).await;
+    let finish = one_chunk_upload(&mut conn, 1200).await;
+
+    assert_eq!(
+        script.line().await,
+        json!({"type":"ok","command":"join","room":"#a","members":2})
+    );
+    let progress = |bytes| json!({"type":"progress","transfer":1,"direction":"upload","name":"notes.txt","bytes":bytes,"total":1200});
+    assert_eq!(without_rate(script.line().await), progress(0));
+    assert_eq!(without_rate(script.line().await), progress(1200));
+
+    // The file message arrives live, as it does for every member; the file's id is its
+    // message's.
+    let file = text_file(20, &data);
+    conn.event(Event::Message(posted(20, file.clone()))).await;
+    conn.reply(finish, sent(20)).await;
+
+    let sha256 = file.sha256.to_hex();
+    let file_json =
+        json!({"id":20,"name":"notes.txt","size":1200,"media_type":"text/plain","sha256":sha256});
+    assert_eq!(
+        script.line().await,
+        json!({"type":"file","id":20,"target":"#a","from":"alice","file":file_json,"ts":1020,"history":false})
+    );
+    assert_eq!(
+        script.line().await,
+        json!({"type":"ok","command":"send","id":20,"target":"#a","duplicate":false,"file":file_json})
+    );
+    assert_eq!(
+        script.line().await,
+        json!({"type":"ok","command":"msg","id":12,"target":"@bob","duplicate":false})
+    );
+}
+
+#[tokio::test]
+async fn send_of_a_missing_file_fails_with_the_file_code() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[])).await;
+    script.line().await;
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.txt");
+    script
+        .type_lines(&format!(
+            "/query @bob\n/send {}\n/quit\n",
+            missing.display()
+        ))
+        .await;
+    script.line().await;
+    let error = script.line().await;
+    assert_eq!(
+        (&error["code"], &error["command"]),
+        (&json!("file"), &json!("send"))
+    );
+    assert_eq!(script.line().await, json!({"type":"ok","command":"quit"}));
+    assert_eq!(script.exit_status().await, 0);
+    assert!(conn.closed_within(PATIENCE).await);
+}
+
+#[tokio::test]
+async fn download_prints_progress_then_the_path_and_checksum_and_never_keeps_bad_bytes() {
+    let mut server = Server::start().await;
+    let mut script = Script::start(&server);
+    let mut conn = server.accept().await;
+    conn.log_in(session("alice", &[])).await;
+    script.line().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = b"0123456789".repeat(100);
+
+    script
+        .type_lines(&format!(
+            "/download 7 {0}\n/download 8 {0}\n/cancel 5\n",
+            dir.path().display()
+        ))
+        .await;
+    let mut good = text_file(7, &data);
+    good.name = "../report.pdf".into();
+    let mut bad = text_file(8, &data);
+    bad.sha256 = chat_proto::Sha256([0; 32]);
+    for file in [good.clone(), bad] {
+        let (id, request) = conn.request().await;
+        assert_eq!(request, Request::FileInfo { file: file.id });
+        conn.reply(id, Response::File(file)).await;
+    }
+    for _ in 0..2 {
+        let (id, request) = conn.request().await;
+        assert!(matches!(
+            request,
+            Request::Download {
+                offset: 0,
+                len: 1000,
+                ..
+            }
+        ));
+        let chunk = chat_proto::Chunk(bytes::Bytes::from(data.clone()));
+        conn.reply(id, Response::Chunk(chunk)).await;
+    }
+
+    // Progress lines of the two downloads may interleave; each comes before its answer.
+    let mut lines = Vec::new();
+    while lines.len() < 6 {
+        lines.push(script.line().await);
+    }
+    let progress: Vec<Value> = lines
+        .iter()
+        .filter(|line| line["type"] == "progress")
+        .cloned()
+        .map(without_rate)
+        .collect();
+    let expected = |transfer, name: &str, bytes| json!({"type":"progress","transfer":transfer,"direction":"download","name":name,"bytes":bytes,"total":1000});
+    for line in [
+        expected(1, "report.pdf", 0),
+        expected(1, "report.pdf", 1000),
+        expected(2, "notes.txt", 0),
+        expected(2, "notes.txt", 1000),
+    ] {
+        assert!(progress.contains(&line), "{line} not in {progress:?}");
+    }
+    let saved = dir.path().join("report.pdf");
+    let answers: Vec<&Value> = lines.iter().filter(|l| l["type"] != "progress").collect();
+    assert_eq!(
+        answers[0],
+        &json!({"type":"ok","command":"download","file":7,"path":saved.display().to_string(),"size":1000,"sha256":good.sha256.to_hex()})
+    );
+    assert_eq!(
+        (&answers[1]["code"], &answers[1]["command"]),
+        (&json!("checksum_mismatch"), &json!("download"))
+    );
+    assert_eq!(
+        script.line().await,
+        json!({"type":"error","code":"no_transfer","message":"no transfer 5 is running","command":"cancel"})
+    );
+    assert_eq!(std::fs::read(&saved).unwrap(), data);
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1, "only the good file is left");
+}

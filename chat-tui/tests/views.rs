@@ -812,3 +812,66 @@ fn a_long_conversation_name_leaves_the_typed_text_in_view() {
     let column = input.chars().count() as u16;
     terminal.backend_mut().assert_cursor_position((column, 11));
 }
+
+/// A file posted to #general by bob, `minutes` after the morning.
+fn file_message(id: u64, name: &str, size: u64, media_type: &str, minutes: i64) -> Action {
+    let file = chat_proto::FileInfo {
+        id: chat_proto::FileId(id + 10),
+        name: name.into(),
+        size,
+        media_type: media_type.into(),
+        sha256: chat_proto::Sha256([0; 32]),
+    };
+    Action::Client(ClientEvent::Message {
+        message: Message {
+            body: Body::File(file),
+            ..message(id, general(), "bob", "", minutes)
+        },
+        conversation: general(),
+        history: false,
+    })
+}
+
+#[test]
+fn files_say_how_to_fetch_them_and_transfers_show_on_the_status_line() {
+    let mut app = chat(140, 20);
+    app.update(file_message(
+        7,
+        "report.pdf",
+        1_234_567,
+        "application/pdf",
+        25 * 60,
+    ));
+    app.update(file_message(
+        8,
+        "cat.png",
+        204_800,
+        "image/png",
+        25 * 60 + 1,
+    ));
+    type_text(&mut app, "/send /tmp/slides.odp");
+    app.update(key(KeyCode::Enter));
+    app.update(Action::Reply(Reply::Progress {
+        transfer: 1,
+        progress: chat_tui::client::Progress {
+            name: "slides.odp".into(),
+            bytes: 3_000_000,
+            total: 4_000_000,
+            rate: 500_000,
+        },
+    }));
+    let screen = text(draw(&app, 140, 20).backend().buffer());
+    assert!(
+        screen.contains("📎 report.pdf (1.2 MB, application/pdf) — /download 17"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("[image: cat.png, 205 KB — /download 18 to view]"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("[1] ↑ slides.odp 75% 500 KB/s 0:02 left"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

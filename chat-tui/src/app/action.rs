@@ -7,10 +7,12 @@
 
 use std::path::PathBuf;
 
-use chat_proto::{Member, MessageId, Page, RoomName, RoomSummary, Session, Target, UserName};
+use chat_proto::{
+    FileId, Member, MessageId, Page, RoomName, RoomSummary, Session, Target, UserName,
+};
 use crossterm::event::KeyEvent;
 
-use crate::client::{ClientError, ClientEvent, Fingerprint, RoomChange};
+use crate::client::{ClientError, ClientEvent, Fingerprint, Progress, RoomChange, TransferError};
 
 /// Something that happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +109,20 @@ pub enum Effect {
     Rooms {
         show: bool,
     },
+    /// Post the file at `path` to `to`, as transfer number `transfer`.
+    Upload {
+        transfer: u64,
+        to: Target,
+        path: PathBuf,
+    },
+    /// Save a posted file at or into `dest`, or in the download directory without one.
+    Download {
+        transfer: u64,
+        file: FileId,
+        dest: Option<PathBuf>,
+    },
+    /// Stop these transfers.
+    Cancel(Vec<u64>),
     /// Clear and repaint the whole terminal.
     Redraw,
 }
@@ -175,6 +191,18 @@ pub enum Reply {
         show: bool,
         result: Result<Vec<RoomSummary>, Failure>,
     },
+    /// How far a transfer has come.
+    Progress { transfer: u64, progress: Progress },
+    /// A file posted, with its message's id.
+    Uploaded {
+        transfer: u64,
+        result: Result<MessageId, Failure>,
+    },
+    /// A file saved, with where.
+    Downloaded {
+        transfer: u64,
+        result: Result<PathBuf, Failure>,
+    },
 }
 
 /// Why an effect failed, in words for the status line.
@@ -196,6 +224,12 @@ impl Failure {
 
 impl From<&ClientError> for Failure {
     fn from(err: &ClientError) -> Self {
+        Self::new(err.code(), err.to_string())
+    }
+}
+
+impl From<&TransferError> for Failure {
+    fn from(err: &TransferError) -> Self {
         Self::new(err.code(), err.to_string())
     }
 }

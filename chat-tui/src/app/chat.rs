@@ -212,6 +212,9 @@ impl App {
                 }
                 Err(_) => {}
             },
+            transfer @ (Reply::Progress { .. }
+            | Reply::Uploaded { .. }
+            | Reply::Downloaded { .. }) => return self.on_transfer_reply(transfer),
         }
         Vec::new()
     }

@@ -9,6 +9,7 @@ use std::ops::Range;
 use chat_proto::{Body, Message, MessageId, UserName};
 
 use crate::commands::action_text;
+use crate::file_text;
 use crate::room_event;
 use crate::sanitize;
 use crate::text::clock::Clock;
@@ -66,6 +67,8 @@ pub enum LineKind {
     Action,
     /// A change to the room, shown dimmed as a line of the system's.
     Event,
+    /// A file posted, shown under the sender's name with how to download it.
+    File,
 }
 
 impl Line {
@@ -81,9 +84,12 @@ impl Line {
                 }
             }
             Body::Event(event) => (room_event::describe(&message.from, event), LineKind::Event),
+            Body::File(file) => (file_text::describe(file), LineKind::File),
         };
         Self {
-            mention: !own && kind != LineKind::Event && mentions(&body, me),
+            mention: !own
+                && matches!(kind, LineKind::Said | LineKind::Action)
+                && mentions(&body, me),
             id: message.id,
             from: message.from,
             body,

@@ -15,6 +15,7 @@
 //! - `groups`: room events, invitations and the commands that manage rooms.
 //! - `intents`: what keys do on the chat screen.
 //! - `run`: commands typed on the input line.
+//! - `transfers`: files sent and fetched, and their progress.
 
 mod action;
 mod chat;
@@ -29,6 +30,7 @@ mod keys;
 mod login;
 mod run;
 mod scroll;
+mod transfers;
 
 use std::collections::HashMap;
 
@@ -44,6 +46,7 @@ pub use input::Input;
 pub use keys::{BadKey, Edit, Intent, KeySpec, Keymap};
 pub use login::{Field, LoginForm};
 pub use scroll::Scroll;
+pub use transfers::{Direction, Transfer};
 
 use crate::client::Fingerprint;
 use crate::commands::Command;
@@ -212,6 +215,8 @@ pub struct App {
     pub server_rooms: Vec<RoomSummary>,
     /// Invitations neither accepted nor declined yet, oldest first.
     pub invitations: Vec<Invitation>,
+    /// Uploads and downloads under way, oldest first.
+    pub transfers: Vec<Transfer>,
     /// The terminal's size, for paging by the message view's height.
     pub size: (u16, u16),
     /// The time of the latest [`Action::Now`], Unix milliseconds; notices expire by it.
@@ -220,6 +225,9 @@ pub struct App {
     /// The last number given to a pending message or a page request; each is used once, so
     /// that a reply names what it answers.
     next_number: u64,
+    /// The number of the latest transfer: transfers count from 1, apart from other
+    /// numbers, as the user types theirs.
+    latest_transfer: u64,
 }
 
 impl App {
@@ -251,10 +259,12 @@ impl App {
             notice: None,
             server_rooms: Vec::new(),
             invitations: Vec::new(),
+            transfers: Vec::new(),
             size: (80, 24),
             now_ms: 0,
             quit: false,
             next_number: 0,
+            latest_transfer: 0,
         };
         (app, effects)
     }

@@ -59,6 +59,9 @@ impl App {
             Command::Change { room, change } => self.change(room, change),
             Command::Accept(room) => self.accept(room),
             Command::Topic(room) => self.show_topic(room),
+            Command::Send(path) => self.send_file(path),
+            Command::Download { file, path } => self.download_file(file, path),
+            Command::Cancel(number) => self.cancel_transfers(number),
             Command::Help => {
                 self.overlay = Some(Overlay::Help { top: 0 });
                 Vec::new()

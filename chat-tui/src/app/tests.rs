@@ -1073,3 +1073,4 @@ fn memory_stays_bounded_while_scrolled_back_or_reading_elsewhere() {
 }
 
 mod groups;
+mod transfers;

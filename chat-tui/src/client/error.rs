@@ -53,6 +53,9 @@ impl ClientError {
             Response::Sent { .. } => "sent",
             Response::History(_) => "history",
             Response::CatchUp(_) => "catch-up",
+            Response::Upload { .. } => "upload",
+            Response::File(_) => "file",
+            Response::Chunk(_) => "chunk",
         };
         Self::Protocol(format!("unexpected {kind} reply to {request}"))
     }

@@ -15,6 +15,8 @@
 //! - `task`: the connection task and its reconnect loop.
 //! - `events`: the event channel towards the application.
 //! - `groups`: requests that manage rooms as groups (invitations, moderation, roles).
+//! - `transfer`, `upload`, `download`: files sent and fetched in chunks, with progress,
+//!   resume and cancelling.
 //! - `backoff`: delays between reconnect attempts.
 //!
 //! Presence, join and leave events that happen while disconnected are not replayed; an
@@ -22,6 +24,7 @@
 
 mod backoff;
 mod connector;
+mod download;
 mod error;
 mod events;
 mod groups;
@@ -30,6 +33,8 @@ mod pinned;
 mod resume;
 mod task;
 mod tls;
+mod transfer;
+mod upload;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -43,10 +48,13 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::{CancellationToken, DropGuard};
 use tracing::Instrument;
 
+pub use download::Downloaded;
 pub use error::ClientError;
 pub use groups::RoomChange;
 pub use pinned::{BadFingerprint, Fingerprint};
 pub use tls::{Trust, probe};
+pub use transfer::{PROGRESS_EVERY, Progress, Ticket, TransferError, Transfers, WINDOW};
+pub use upload::{Announced, Uploaded};
 
 use connector::Connector;
 use events::EventSink;

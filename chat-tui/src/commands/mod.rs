@@ -14,12 +14,15 @@
 //! display anyway. Any client that renders a message starting with [`ACTION_PREFIX`] as an
 //! action shows `* alice waves`; others show the text as typed, which still reads well.
 
+mod files;
 mod groups;
 mod suggest;
 
 pub use groups::CLEAR_TOPIC;
 
-use chat_proto::{MAX_PAGE, NameError, RoomName, Target, UserName};
+use std::path::PathBuf;
+
+use chat_proto::{FileId, MAX_PAGE, NameError, RoomName, Target, UserName};
 
 use crate::client::RoomChange;
 
@@ -74,6 +77,15 @@ pub enum Command {
     Accept(RoomName),
     /// Show a room's topic; the current room's without an argument.
     Topic(Option<RoomName>),
+    /// Post a file to the current conversation.
+    Send(PathBuf),
+    /// Save a posted file: in the download directory, or at or into the path given.
+    Download {
+        file: FileId,
+        path: Option<PathBuf>,
+    },
+    /// Stop a transfer by its number, or every one.
+    Cancel(Option<u64>),
     /// The list of commands and keys.
     Help,
     Quit,
@@ -123,6 +135,12 @@ pub const HELP: &[(&str, &str)] = &[
         "show, set (admins) or clear the topic",
     ),
     ("/delete #room", "delete a room and its history (owner)"),
+    ("/send PATH", "post a file to the current conversation"),
+    (
+        "/download ID [PATH]",
+        "save a posted file, to your downloads or PATH",
+    ),
+    ("/cancel [N]", "stop transfer N, or every transfer"),
     ("/help", "this list"),
     ("/quit", "leave"),
     ("//text", "send text that starts with a slash"),
@@ -153,6 +171,12 @@ pub enum ParseError {
         command: &'static str,
         value: String,
     },
+    #[error("/{command}: {value:?} is not a {what}")]
+    BadNumber {
+        command: &'static str,
+        what: &'static str,
+        value: String,
+    },
     #[error("/{command}: the {what} is longer than {limit} bytes")]
     TooLong {
         command: &'static str,
@@ -168,6 +192,7 @@ impl ParseError {
             Self::Usage { command, .. }
             | Self::BadName { command, .. }
             | Self::BadCount { command, .. }
+            | Self::BadNumber { command, .. }
             | Self::TooLong { command, .. } => Some(command),
             Self::Empty | Self::UnknownCommand { .. } => None,
         }
@@ -227,6 +252,9 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "rename" => groups::rename(args),
         "topic" => groups::topic(args),
         "delete" => groups::delete(args),
+        "send" | "upload" => files::send(args),
+        "download" | "get" => files::download(args),
+        "cancel" => files::cancel(args),
         // Anything after /quit is a farewell, which this protocol does not carry.
         "quit" | "exit" => Ok(Command::Quit),
         _ => Err(ParseError::UnknownCommand {

@@ -1,5 +1,6 @@
 use super::*;
 use proptest::prelude::*;
+use std::path::PathBuf;
 
 fn room(name: &str) -> RoomName {
     RoomName::new(name).unwrap()
@@ -309,4 +310,86 @@ fn action_text_is_recognised_by_its_prefix() {
     assert_eq!(action_text("/me waves"), Some("waves"));
     assert_eq!(action_text("/mesh"), None);
     assert_eq!(action_text("hello /me x"), None);
+}
+
+#[test]
+fn send_takes_the_rest_of_the_line_as_its_path() {
+    let send = |path: &str| Ok(Command::Send(PathBuf::from(path)));
+    assert_eq!(parse("/send report.pdf"), send("report.pdf"));
+    assert_eq!(parse("/send  my notes v2.txt  "), send("my notes v2.txt"));
+    assert_eq!(parse("/send \"a b.png\""), send("a b.png"));
+    assert_eq!(parse("/send 'it'"), send("it"));
+    assert_eq!(parse("/upload ~/x"), send("~/x"));
+    assert_eq!(parse("/send \"half"), send("\"half"));
+    for line in ["/send", "/send   ", "/send \"\""] {
+        assert!(
+            matches!(
+                parse(line),
+                Err(ParseError::Usage {
+                    command: "send",
+                    ..
+                })
+            ),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn download_takes_a_file_id_and_maybe_a_path() {
+    assert_eq!(
+        parse("/download 17"),
+        Ok(Command::Download {
+            file: FileId(17),
+            path: None
+        })
+    );
+    assert_eq!(
+        parse("/get 17  ~/Pictures/cat pic.png "),
+        Ok(Command::Download {
+            file: FileId(17),
+            path: Some(PathBuf::from("~/Pictures/cat pic.png"))
+        })
+    );
+    assert!(matches!(
+        parse("/download"),
+        Err(ParseError::Usage {
+            command: "download",
+            ..
+        })
+    ));
+    let bad = parse("/download #17").unwrap_err();
+    assert_eq!(bad.to_string(), "/download: \"#17\" is not a file id");
+    assert_eq!(bad.command(), Some("download"));
+}
+
+#[test]
+fn cancel_takes_a_transfer_number_or_nothing() {
+    assert_eq!(parse("/cancel"), Ok(Command::Cancel(None)));
+    assert_eq!(parse("/CANCEL 3 "), Ok(Command::Cancel(Some(3))));
+    assert!(matches!(
+        parse("/cancel x"),
+        Err(ParseError::BadNumber {
+            command: "cancel",
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse("/cancel 1 2"),
+        Err(ParseError::Usage {
+            command: "cancel",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn file_commands_are_listed_and_suggested() {
+    for usage in ["/send PATH", "/download ID [PATH]", "/cancel [N]"] {
+        assert!(HELP.iter().any(|(u, _)| *u == usage), "{usage}");
+    }
+    assert_eq!(
+        parse("/downlaod 3").unwrap_err().to_string(),
+        "unknown command /downlaod; did you mean /download?"
+    );
 }

@@ -7,9 +7,10 @@
 use chat_proto::{RoomName, Target};
 use futures::FutureExt;
 use futures::future::{self, BoxFuture, Shared};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use super::output::{Done, MemberInfo, Output, RoomInfo};
+use super::transfers::Files;
 use crate::client::{Client, ClientError, RoomChange};
 use crate::commands::{self, ACTION_PREFIX, Command, HELP, ParseError};
 
@@ -17,7 +18,7 @@ use crate::commands::{self, ACTION_PREFIX, Command, HELP, ParseError};
 pub type Reply = BoxFuture<'static, Vec<Output>>;
 
 /// Where plain text goes, once the commands before it have been answered.
-type Current = Shared<BoxFuture<'static, Option<Target>>>;
+pub type Current = Shared<BoxFuture<'static, Option<Target>>>;
 
 /// Turns commands into requests, keeping track of the current conversation.
 pub struct Dispatcher {
@@ -27,11 +28,14 @@ pub struct Dispatcher {
     /// write its next line before the answer comes, so this is a future: a command that
     /// uses it waits for the commands that set it, and answers still print in order.
     current: Current,
+    files: Files,
 }
 
 impl Dispatcher {
-    pub fn new(client: Client) -> Self {
+    /// Progress lines of transfers go to `progress_tx`.
+    pub fn new(client: Client, progress_tx: mpsc::Sender<Output>) -> Self {
         Self {
+            files: Files::new(client.clone(), progress_tx),
             client,
             current: future::ready(None).boxed().shared(),
         }
@@ -82,6 +86,9 @@ impl Dispatcher {
                 self.accept(room, succeeded_tx)
             }
             Command::Topic(room) => self.topic(room),
+            Command::Send(path) => self.files.send(self.current.clone(), path),
+            Command::Download { file, path } => self.files.download(file, path),
+            Command::Cancel(number) => self.files.cancel(number),
             Command::Quit => now(Output::done(Done::Quit)),
         }
     }
@@ -426,6 +433,6 @@ fn one(result: Result<Done, ClientError>, command: &'static str) -> Vec<Output> 
     }]
 }
 
-fn no_target(command: &'static str, message: &str) -> Output {
+pub(super) fn no_target(command: &'static str, message: &str) -> Output {
     Output::error("no_target", message, Some(command))
 }

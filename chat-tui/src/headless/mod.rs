@@ -2,15 +2,19 @@
 //!
 //! Every non-blank input line gets exactly one `ok` or `error` line, in input order, while
 //! the requests themselves are pipelined: a script can write many lines without waiting.
-//! Events are printed as they arrive, between those answers.
+//! Events are printed as they arrive, between those answers. A `/send` or `/download`
+//! answers when its transfer ends, so the answers of the commands after it print after
+//! that, though their requests go out at once; its progress lines print meanwhile.
 //!
 //! - `output`: the JSON shapes.
 //! - `groups`: the JSON of room events and of the commands that change rooms.
 //! - `dispatch`: commands to requests, and replies to output lines.
+//! - `transfers`: `/send`, `/download` and `/cancel`, and their progress lines.
 
 mod dispatch;
 pub mod groups;
 pub mod output;
+mod transfers;
 
 use std::io;
 
@@ -27,6 +31,9 @@ use output::Output;
 
 /// How many commands may await their replies; past it, input is not read until some are in.
 const MAX_PENDING: usize = 256;
+
+/// Progress lines that may wait to be printed; past it, new ones are dropped.
+const PROGRESS_QUEUE: usize = 64;
 
 /// Runs headless mode on the process's stdin and stdout; returns the exit status.
 pub async fn run_stdio(config: ClientConfig) -> u8 {
@@ -93,7 +100,8 @@ where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut dispatcher = Dispatcher::new(client);
+    let (progress_tx, mut progress_rx) = mpsc::channel(PROGRESS_QUEUE);
+    let mut dispatcher = Dispatcher::new(client, progress_tx);
     let mut lines = input.lines();
     let mut pending = FuturesOrdered::new();
     let mut reading = true;
@@ -101,7 +109,8 @@ where
 
     while reading || !pending.is_empty() {
         // Events first, so that one received before a reply is printed before its answer;
-        // input last, so that answers are not starved by a script that writes fast.
+        // progress before answers, so that a transfer's last progress line precedes its
+        // `ok`; input last, so that answers are not starved by a script that writes fast.
         tokio::select! {
             biased;
             event = events_rx.recv(), if status == 0 => {
@@ -116,7 +125,12 @@ where
                     reading = false;
                 }
             }
+            Some(progress) = progress_rx.recv() => printer.print(&progress).await?,
             Some(answer) = pending.next(), if !pending.is_empty() => {
+                // Progress reported on the way to this answer goes first.
+                while let Ok(progress) = progress_rx.try_recv() {
+                    printer.print(&progress).await?;
+                }
                 for output in answer {
                     printer.print(&output).await?;
                 }

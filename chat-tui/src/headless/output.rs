@@ -4,11 +4,13 @@
 //! pinned by tests. Text from the network goes through `serde_json`, which escapes control
 //! characters, so a peer cannot break a line or drive a terminal.
 
-use chat_proto::{Body, Invitation, Member, Message, RoomSummary, Session, Target, UserName};
+use chat_proto::{
+    Body, FileInfo, Invitation, Member, Message, RoomSummary, Session, Target, UserName,
+};
 use serde::Serialize;
 
 use super::groups::EventInfo;
-use crate::client::{ClientError, ClientEvent};
+use crate::client::{ClientError, ClientEvent, Progress, TransferError, Uploaded};
 use crate::commands::ParseError;
 use crate::room_event;
 
@@ -48,6 +50,15 @@ pub enum Output {
         ts: i64,
         history: bool,
     },
+    /// A file posted to a conversation, live or from history like a message.
+    File {
+        id: u64,
+        target: String,
+        from: String,
+        file: FileOut,
+        ts: i64,
+        history: bool,
+    },
     /// An invitation to a room: live, or after `ready`, one line per invitation still open.
     Invited {
         room: String,
@@ -84,6 +95,18 @@ pub enum Output {
         reason: String,
     },
     Reconnected,
+    /// How far a `/send` or `/download` has come; at most a few lines a second for each.
+    Progress {
+        /// The transfer's number, for `/cancel`.
+        transfer: u64,
+        /// `upload` or `download`.
+        direction: &'static str,
+        name: String,
+        bytes: u64,
+        total: u64,
+        /// Bytes per second so far.
+        rate: u64,
+    },
 }
 
 /// What a successful command did.
@@ -177,7 +200,72 @@ pub enum Done {
     Delete {
         room: String,
     },
+    /// A file posted: its message's id and the file's details.
+    Send {
+        id: u64,
+        target: String,
+        duplicate: bool,
+        file: SentFile,
+    },
+    /// A file saved, where, and its checksum, which the bytes written were checked against.
+    Download {
+        file: u64,
+        path: String,
+        size: u64,
+        sha256: String,
+    },
+    /// The transfers stopped, by number; each also fails with `cancelled`.
+    Cancel {
+        transfers: Vec<u64>,
+    },
     Quit,
+}
+
+/// A posted file, as `/send` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentFile {
+    /// For `/download`.
+    pub id: u64,
+    pub name: String,
+    pub size: u64,
+    pub media_type: String,
+    pub sha256: String,
+}
+
+impl From<&Uploaded> for SentFile {
+    fn from(uploaded: &Uploaded) -> Self {
+        Self {
+            id: uploaded.file_id.0,
+            name: uploaded.file.name.clone(),
+            size: uploaded.file.size,
+            media_type: uploaded.file.media_type.clone(),
+            sha256: uploaded.file.sha256.to_hex(),
+        }
+    }
+}
+
+/// A posted file's details, as `/download` takes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileOut {
+    pub id: u64,
+    /// As the sender gave it; a script must not use it as a path as it is.
+    pub name: String,
+    pub size: u64,
+    pub media_type: String,
+    /// Lower-case hex.
+    pub sha256: String,
+}
+
+impl From<&FileInfo> for FileOut {
+    fn from(file: &FileInfo) -> Self {
+        Self {
+            id: file.id.0,
+            name: file.name.clone(),
+            size: file.size,
+            media_type: file.media_type.clone(),
+            sha256: file.sha256.to_hex(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -230,6 +318,14 @@ impl Output {
                 ts: message.ts_ms,
                 history,
             },
+            Body::File(file) => Self::File {
+                id: message.id.0,
+                target: conversation.to_string(),
+                from: message.from.to_string(),
+                file: FileOut::from(&file),
+                ts: message.ts_ms,
+                history,
+            },
         }
     }
 
@@ -271,6 +367,27 @@ impl Output {
             _ => "disconnected",
         };
         Self::error(code, err.to_string(), Some(command))
+    }
+
+    /// A failed transfer: the server's code, or the client's own (`cancelled`, `file`,
+    /// `checksum_mismatch`...).
+    pub fn transfer_failed(err: &TransferError, command: &'static str) -> Self {
+        match err {
+            TransferError::Client(err) => Self::failed(err, command),
+            err => Self::error(err.code(), err.to_string(), Some(command)),
+        }
+    }
+
+    /// A transfer's progress.
+    pub fn progress(transfer: u64, direction: &'static str, progress: Progress) -> Self {
+        Self::Progress {
+            transfer,
+            direction,
+            name: progress.name,
+            bytes: progress.bytes,
+            total: progress.total,
+            rate: progress.rate,
+        }
     }
 
     /// A line that did not parse.

@@ -8,10 +8,12 @@
 //! - `connect`: the first connection, with trust on first use.
 //! - `worker`: carries out the app's effects with the client, in order, and turns their
 //!   replies into actions.
+//! - `transfers`: uploads and downloads, each in a task of its own.
 
 pub mod connect;
 mod event_loop;
 mod terminal;
+mod transfers;
 pub mod worker;
 
 use std::pin::Pin;

@@ -9,8 +9,9 @@
 use chat_proto::{ClientMsgId, Request, Response, ResumePoint};
 use tokio::sync::mpsc;
 
+use super::transfers;
 use crate::app::{Action, Effect, Failure, Reply};
-use crate::client::{Client, ClientError};
+use crate::client::{Client, ClientError, Transfers};
 
 /// Messages in one page of history; a few screens' worth, so that scrolling back fetches
 /// rarely but a page arrives quickly.
@@ -22,7 +23,11 @@ pub async fn run(
     mut effects_rx: mpsc::Receiver<Effect>,
     replies_tx: mpsc::Sender<Action>,
 ) {
+    let transfers = Transfers::default();
     while let Some(effect) = effects_rx.recv().await {
+        let Some(effect) = transfers::carry_out(&client, &transfers, effect, &replies_tx) else {
+            continue;
+        };
         let Some(request) = request_of(&effect) else {
             continue;
         };
@@ -66,7 +71,12 @@ pub fn request_of(effect: &Effect) -> Option<Request> {
         },
         Effect::Members { room, .. } => Request::Members { room },
         Effect::Rooms { .. } => Request::ListRooms,
-        Effect::Connect(_) | Effect::Trust(_) | Effect::Redraw => return None,
+        Effect::Connect(_)
+        | Effect::Trust(_)
+        | Effect::Redraw
+        | Effect::Upload { .. }
+        | Effect::Download { .. }
+        | Effect::Cancel(_) => return None,
     };
     Some(request)
 }
@@ -150,7 +160,12 @@ pub fn reply_of(effect: Effect, result: Result<Response, ClientError>) -> Option
                 other => Err(Box::new(other)),
             }),
         },
-        Effect::Connect(_) | Effect::Trust(_) | Effect::Redraw => return None,
+        Effect::Connect(_)
+        | Effect::Trust(_)
+        | Effect::Redraw
+        | Effect::Upload { .. }
+        | Effect::Download { .. }
+        | Effect::Cancel(_) => return None,
     };
     Some(reply)
 }
@@ -169,6 +184,9 @@ fn expect<T>(
 
 /// The reply of an effect that could not even be queued.
 pub fn refused(effect: Effect, why: &str) -> Option<Reply> {
+    if let Some(reply) = transfers::refused(&effect, why) {
+        return Some(reply);
+    }
     let err = ClientError::Io(std::io::Error::other(why.to_owned()));
     reply_of(effect, Err(err))
 }

@@ -1,4 +1,5 @@
-//! The status line (connection, news, the help hint) and the input line under it.
+//! The status line (connection, transfers, news, the help hint) and the input line under
+//! it.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -46,6 +47,9 @@ fn status_parts(app: &App) -> Vec<Span<'static>> {
     let mut parts = vec![(format!("{me}@{}", app.settings.server), Style::new())];
     if app.current().is_some_and(|c| !c.scroll.at_bottom()) {
         parts.push(("scrolled back: Ctrl+End returns".to_owned(), Style::new()));
+    }
+    for transfer in &app.transfers {
+        parts.push((transfer.summary(), Style::new().bold()));
     }
     if let Some(notice) = &app.notice {
         let style = if notice.error {
