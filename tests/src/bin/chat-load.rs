@@ -1,6 +1,6 @@
 //! `chat-load`: drives a chat-server with many clients over TLS on loopback and reports its
-//! throughput, latency, CPU time per delivered message and memory, measured from outside
-//! the server process. Every run is bounded in count and time.
+//! throughput, latency, CPU time per delivered message and memory, and file transfer rates,
+//! measured from outside the server process. Every run is bounded in count and time.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use chat_tests::load::conn::{Dialer, LoadError};
 use chat_tests::load::process::ServerProcess;
 use chat_tests::load::scenarios::{self, LoadTarget};
+use chat_tests::load::transfer;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -69,6 +70,15 @@ enum Scenario {
         #[arg(long, default_value_t = 1000)]
         pages: u64,
     },
+    /// A file of M MiB up and down again, W chunks in flight, with chat timed alongside.
+    Transfer {
+        #[arg(long, default_value_t = 1024)]
+        mib: u64,
+        /// Chunk requests in flight each way. The server closes a connection that has
+        /// more than 32 chunks' worth of replies queued, so downloads stay under that.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=31))]
+        window: u16,
+    },
 }
 
 #[tokio::main]
@@ -104,6 +114,10 @@ async fn main() -> Result<(), LoadError> {
             } => scenarios::ingest(&target, senders, messages, window).await,
             Scenario::Idle { connections } => scenarios::idle(&target, connections).await,
             Scenario::History { fill, pages } => scenarios::history(&target, fill, pages).await,
+            Scenario::Transfer { mib, window } => {
+                let (window, limit) = (usize::from(window), Duration::from_secs(cli.timeout));
+                transfer::transfer(&target, mib, window, limit).await
+            }
         }
     };
     let report = tokio::time::timeout(Duration::from_secs(cli.timeout), run)

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chat_proto::codec::{self, ClientTransport};
 use chat_proto::{
-    ClientFrame, Credential, Hello, PROTOCOL_VERSION, Request, RequestId, Response, ServerFrame,
-    UserName,
+    ClientFrame, Credential, Event, Hello, PROTOCOL_VERSION, Request, RequestId, Response,
+    ServerFrame, UserName,
 };
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
@@ -135,6 +135,18 @@ impl Conn {
                 ServerFrame::Reply { id: got, result } if got == id => return Ok(result?),
                 ServerFrame::Closing(reason) => return Err(reason.into()),
                 _ => {}
+            }
+        }
+        Err("connection closed".into())
+    }
+
+    /// The next event pushed to this connection, skipping replies no one waits for.
+    pub async fn next_event(&mut self) -> Result<Event, LoadError> {
+        while let Some(frame) = self.transport.next().await {
+            match frame? {
+                ServerFrame::Event(event) => return Ok(event),
+                ServerFrame::Closing(reason) => return Err(reason.into()),
+                ServerFrame::Reply { .. } | ServerFrame::Welcome(_) => {}
             }
         }
         Err("connection closed".into())

@@ -5,6 +5,7 @@
 //! - `conn`: a lean protocol client (the raw codec, no client core) for thousands of
 //!   connections.
 //! - `scenarios`: fan-out, latency, ingest, idle and history.
+//! - `transfer`: one large file up and down, with chat timed alongside.
 //! - `report`: one result as a table row and as a JSON line.
 
 // Counts and times become f64 only for the reported ratios, far below 2^52.
@@ -14,3 +15,4 @@ pub mod conn;
 pub mod process;
 pub mod report;
 pub mod scenarios;
+pub mod transfer;

@@ -56,7 +56,8 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `bin` on a free loopback port with limits lifted for load, and waits until it
-    /// listens.
+    /// listens. Files of several GiB are allowed, and connections that only listen (as
+    /// chat's receivers do through a long transfer) are not closed as idle.
     pub async fn start(bin: &Path, durability: &str) -> std::io::Result<Self> {
         let dir = tempfile::tempdir()?;
         let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
@@ -69,7 +70,9 @@ impl ServerProcess {
                  messages_per_second = 100000000\nmessage_burst = 100000000\n\
                  logins_per_minute_per_address = 100000000\n\
                  logins_per_minute_per_account = 100000000\n\
-                 max_members_per_room = 100000\n"
+                 max_members_per_room = 100000\n\
+                 max_file_mib = 4096\nstorage_quota_mib = 4096\n\
+                 idle_timeout_s = 3600\n"
             ),
         )?;
         let child = Command::new(bin)

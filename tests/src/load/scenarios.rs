@@ -29,12 +29,12 @@ fn user(prefix: &str, n: usize) -> UserName {
     UserName::new(&format!("{prefix}{n}")).expect("load user names are valid")
 }
 
-fn room(name: &str) -> RoomName {
+pub(super) fn room(name: &str) -> RoomName {
     RoomName::new(name).expect("load room names are valid")
 }
 
-/// Registers `count` users named `prefix0..`, each joined to `room`.
-async fn members(
+/// Registers `count` users named `prefix0..`, each joined to `room`, in that order.
+pub(super) async fn members(
     target: &LoadTarget,
     prefix: &str,
     count: usize,
@@ -107,14 +107,15 @@ async fn send_many(
     Ok(sender)
 }
 
-struct Phase {
+/// Wall time and a process's CPU time over one measured phase.
+pub(super) struct Phase {
     probe: Probe,
     cpu: u64,
     started: Instant,
 }
 
 impl Phase {
-    fn start(probe: Probe) -> Result<Self, LoadError> {
+    pub(super) fn start(probe: Probe) -> Result<Self, LoadError> {
         Ok(Self {
             probe,
             cpu: probe.cpu_micros()?,
@@ -122,8 +123,8 @@ impl Phase {
         })
     }
 
-    /// Seconds and server CPU microseconds since the start.
-    fn end(&self) -> Result<(f64, u64), LoadError> {
+    /// Seconds, and microseconds of the probed process's CPU time, since the start.
+    pub(super) fn end(&self) -> Result<(f64, u64), LoadError> {
         let cpu = self.probe.cpu_micros()?.saturating_sub(self.cpu);
         Ok((self.started.elapsed().as_secs_f64(), cpu))
     }
