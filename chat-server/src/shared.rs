@@ -11,6 +11,7 @@ use crate::files::Files;
 use crate::hub::{Hub, SessionId};
 use crate::rate::RateLimits;
 use crate::store::{Store, StoreError};
+use crate::transfers::Unfinished;
 
 /// The server's state that outlives any one connection: settings, the store, the live hub
 /// and the password checker. Every connection task holds it behind one `Arc`.
@@ -18,6 +19,8 @@ pub struct Shared {
     pub config: Config,
     pub store: Store,
     pub files: Files,
+    /// Unfinished uploads, as the store has them.
+    pub uploads: Unfinished,
     pub hub: Arc<Hub>,
     pub passwords: PasswordCheck,
     pub rate: RateLimits,
@@ -38,6 +41,7 @@ impl Shared {
             config,
             store,
             files,
+            uploads: Unfinished::default(),
             hub,
             passwords,
             rate,

@@ -4,7 +4,8 @@
 //! download its files, by the same checks as messages ([`crate::permissions`]). Sizes and
 //! the sender's quota are checked when the upload starts, before any byte is sent.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chat_proto::files::{MAX_FILE_NAME_LEN, MAX_MEDIA_TYPE_LEN};
 use chat_proto::{
@@ -90,6 +91,7 @@ pub async fn start(shared: &Arc<Shared>, session: &LoggedIn, file: Announced) ->
     let shared = shared.clone();
     Ok(Box::pin(async move {
         let upload = ticket.wait().await?;
+        shared.uploads.remember(&upload);
         // Bytes the server keeps already need not travel again.
         let stored = shared.files.has_blob(&upload.sha256)
             && shared
@@ -112,14 +114,46 @@ pub async fn start(shared: &Arc<Shared>, session: &LoggedIn, file: Announced) ->
     }))
 }
 
+/// Unfinished uploads as the database has them, kept at hand so that a chunk costs no
+/// database read: an upload of a gigabyte is eight thousand chunks. An entry goes when its
+/// upload is finished, cancelled or expired; there are at most a few per user.
+#[derive(Default)]
+pub struct Unfinished {
+    rows: Mutex<HashMap<UploadId, UploadRow>>,
+}
+
+impl Unfinished {
+    fn rows(&self) -> std::sync::MutexGuard<'_, HashMap<UploadId, UploadRow>> {
+        self.rows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn remember(&self, upload: &UploadRow) {
+        self.rows().insert(upload.id, upload.clone());
+    }
+
+    fn forget(&self, id: UploadId) {
+        self.rows().remove(&id);
+    }
+}
+
 /// The caller's own upload.
 async fn own_upload(
     shared: &Shared,
     session: &LoggedIn,
     id: UploadId,
 ) -> Result<UploadRow, ErrorReply> {
-    match shared.store.upload(id).await? {
-        Some(upload) if upload.user == session.id => Ok(upload),
+    let known = shared.uploads.rows().get(&id).cloned();
+    let upload = match known {
+        Some(upload) => Some(upload),
+        None => shared.store.upload(id).await?,
+    };
+    match upload {
+        Some(upload) if upload.user == session.id => {
+            shared.uploads.remember(&upload);
+            Ok(upload)
+        }
         _ => Err(ErrorCode::NoSuchUpload.into()),
     }
 }
@@ -154,10 +188,12 @@ pub async fn finish(shared: &Arc<Shared>, session: &LoggedIn, id: UploadId) -> S
     } else if let Err(err) = shared.files.finish(id, upload.size, upload.sha256).await {
         if matches!(err, FileError::Mismatch) {
             tracing::warn!(upload = id.0, "upload did not match its checksum");
+            shared.uploads.forget(id);
             shared.store.drop_upload(id).await?.wait().await?;
         }
         return Err(err.into());
     }
+    shared.uploads.forget(id);
     let ticket = shared.store.post_file(upload, session.name.clone()).await?;
     Ok(Box::pin(async move {
         let appended = ticket.wait().await?;
@@ -172,6 +208,7 @@ pub async fn finish(shared: &Arc<Shared>, session: &LoggedIn, id: UploadId) -> S
 
 pub async fn cancel(shared: &Arc<Shared>, session: &LoggedIn, id: UploadId) -> Started {
     own_upload(shared, session, id).await?;
+    shared.uploads.forget(id);
     shared.store.drop_upload(id).await?.wait().await?;
     shared.files.discard(id).await;
     Ok(done(Response::Done))
@@ -226,6 +263,7 @@ pub async fn expire(shared: &Shared) -> Result<usize, StoreError> {
     let before = crate::store::now_ms().saturating_sub(hours.saturating_mul(3_600_000));
     let expired = shared.store.expire_uploads(before).await?.wait().await?;
     for id in &expired {
+        shared.uploads.forget(*id);
         shared.files.discard(*id).await;
     }
     Ok(expired.len())
