@@ -35,6 +35,10 @@ const MAX_FRAMES_PER_FLUSH: usize = 256;
 /// How long a closing connection may take to send what it has queued.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a connection the server closed waits, once all is sent, for the client to
+/// close its side.
+const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Serves one connection until it closes.
 pub async fn serve<S>(shared: Arc<Shared>, stream: S, peer: SocketAddr, shutdown: CancellationToken)
 where
@@ -61,9 +65,29 @@ where
         last_send: None,
         write_failed,
     };
-    let reader = codec::server_reader(read, connection.shared.config.limits.max_frame_len);
-    let reason = connection.run(reader, &shutdown).await;
-    connection.finish(reason, last_tx, writer).await;
+    let mut reader = codec::server_reader(read, connection.shared.config.limits.max_frame_len);
+    let reason = connection.run(&mut reader, &shutdown).await;
+    let closed_by_us = reason.is_some();
+    let finishing = connection.finish(reason, last_tx, writer);
+    if closed_by_us {
+        linger(reader, finishing).await;
+    } else {
+        finishing.await;
+    }
+}
+
+/// Keeps reading, and dropping, what the client sends while the last frames go out, and
+/// for a moment after. Closing a socket with input left unread makes the kernel reset the
+/// connection, and the client would lose the frames still on their way: the reason for
+/// closing among them.
+async fn linger<S: AsyncRead>(mut frames: Reader<S>, finishing: impl Future<Output = ()>) {
+    let discard = async { while let Some(Ok(_)) = frames.next().await {} };
+    tokio::pin!(finishing, discard);
+    tokio::select! {
+        () = &mut finishing => {}
+        () = &mut discard => return finishing.await,
+    }
+    let _ = tokio::time::timeout(LINGER_TIMEOUT, discard).await;
 }
 
 /// The reading side of one connection and what it knows: who is logged in, which requests
@@ -131,12 +155,12 @@ impl Connection {
     /// when the peer went away.
     async fn run<S: AsyncRead>(
         &mut self,
-        mut frames: Reader<S>,
+        frames: &mut Reader<S>,
         shutdown: &CancellationToken,
     ) -> Option<ErrorReply> {
         let greeted = tokio::select! {
             () = shutdown.cancelled() => Err(Some(ErrorCode::ShuttingDown.into())),
-            greeted = self.greet(&mut frames) => greeted,
+            greeted = self.greet(frames) => greeted,
         };
         if let Err(reason) = greeted {
             return reason;
