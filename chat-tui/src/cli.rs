@@ -48,6 +48,12 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub known_servers: Option<PathBuf>,
 
+    /// Draw image previews in half blocks without asking the terminal which image protocol
+    /// it speaks: for terminals, or detached tmux sessions, that leave the question
+    /// unanswered (the first keys typed are then lost to it).
+    #[arg(long, env = "CHAT_TUI_HALFBLOCKS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub halfblocks: bool,
+
     /// The password. Prefer the environment variable: other users of the machine can read
     /// command lines.
     #[arg(long, env = "CHAT_PASSWORD", hide_env_values = true)]

@@ -81,6 +81,8 @@ pub struct Settings {
     pub log_file: PathBuf,
     pub scrollback: usize,
     pub mouse: bool,
+    /// Image previews in half blocks, without asking the terminal for better.
+    pub halfblocks: bool,
     pub theme: Theme,
     pub keys: Keymap,
 }
@@ -174,6 +176,7 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_SERVER.into()),
             user,
             register: cli.register,
+            halfblocks: cli.halfblocks,
             trust,
             log_file: cli
                 .log_file
@@ -275,6 +278,14 @@ mod tests {
         assert_eq!(settings.log_file, PathBuf::from("/state/chat-tui.log"));
         assert_eq!(settings.scrollback, DEFAULT_SCROLLBACK);
         assert_eq!(settings.keys, Keymap::default());
+        assert!(!settings.halfblocks);
+    }
+
+    #[test]
+    fn halfblocks_skips_asking_the_terminal_about_images() {
+        let settings =
+            Settings::merge(&cli(&["--halfblocks"]), FileConfig::default(), &dirs()).unwrap();
+        assert!(settings.halfblocks);
     }
 
     #[test]

@@ -1,21 +1,23 @@
 //! Files in words: how a posted file reads in the message view and in the status line.
 //!
 //! The name and media type come from the sender, so both are cleaned for the terminal
-//! before they are shown. The terminal client shows no file contents, images included: no
-//! terminal image protocol (sixel, kitty, iTerm2) is spoken, so an image gets a placeholder
-//! line that says how to fetch it.
+//! before they are shown. Messages never show file contents inline: an image gets a
+//! placeholder line that says how to preview it in a box over the chat (`/view`, drawn with
+//! the terminal's image protocol, or with coloured half blocks where it has none) and how
+//! to save it.
 
 use chat_proto::FileInfo;
 
 use crate::sanitize;
 
 /// The line a file message shows: `📎 report.pdf (1.2 MB, application/pdf) — /download 17`,
-/// or for an image `[image: cat.png, 200 KB — /download 17 to view]`.
+/// or for an image `[image: cat.png, 200 KB — /view 17 to preview, /download 17 to save]`.
 pub fn describe(file: &FileInfo) -> String {
     let name = sanitize::one_line(&file.name);
     let size = human_size(file.size);
     if is_image(&file.media_type) {
-        return format!("[image: {name}, {size} — /download {} to view]", file.id);
+        let id = file.id;
+        return format!("[image: {name}, {size} — /view {id} to preview, /download {id} to save]");
     }
     let media_type = sanitize::one_line(&file.media_type);
     format!("📎 {name} ({size}, {media_type}) — /download {}", file.id)
@@ -94,7 +96,7 @@ mod tests {
     fn an_image_gets_a_placeholder() {
         assert_eq!(
             describe(&file("cat.png", 200_000, "Image/PNG")),
-            "[image: cat.png, 200 KB — /download 17 to view]"
+            "[image: cat.png, 200 KB — /view 17 to preview, /download 17 to save]"
         );
     }
 

@@ -11,6 +11,7 @@
 //! - [`known_servers`]: trust on first use: the certificates the user has accepted.
 //! - [`room_event`]: changes to rooms in words, for the terminal and headless mode alike.
 //! - [`file_text`]: posted files in words: sizes, and the line a file message shows.
+//! - [`preview`]: image previews: which files, decoding, and the picture the TUI draws.
 //! - [`filenames`], [`media_type`]: names from the network made safe to save under, where
 //!   downloads go, and the type an upload is announced with.
 //! - [`sanitize`], [`emoji`], [`text`], [`layout`], [`theme`]: what the views build on.
@@ -27,6 +28,7 @@ pub mod headless;
 pub mod known_servers;
 pub mod layout;
 pub mod media_type;
+pub mod preview;
 pub mod room_event;
 pub mod sanitize;
 pub mod text;

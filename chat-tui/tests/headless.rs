@@ -329,6 +329,13 @@ async fn query_me_and_help() {
     )
     .await;
     assert_eq!(script.line().await["command"], "msg");
+
+    // Previews draw in a terminal; here there is nowhere to show one.
+    script.type_lines("/view 18\n").await;
+    assert_eq!(
+        script.line().await,
+        json!({"type":"error","code":"unsupported","message":"no images in headless mode; use /download","command":"view"})
+    );
 }
 
 fn joined(name: &str) -> Response {

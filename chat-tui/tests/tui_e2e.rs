@@ -155,3 +155,38 @@ async fn roles_and_the_topic_are_shown_and_a_removal_says_who_and_why() {
         "{screen}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_posted_image_is_previewed_in_a_box_and_esc_closes_it() {
+    let server = Server::start().await;
+    let erin = Screen::start(&server, "erin");
+    erin.wait_for("[online]").await;
+    erin.type_line("/join #pics");
+    erin.wait_for("joined #pics").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dot.png");
+    image::RgbImage::from_pixel(8, 8, image::Rgb([200, 30, 30]))
+        .save(&path)
+        .unwrap();
+    erin.type_line(&format!("/send {}", path.display()));
+    erin.wait_for("sent dot.png").await;
+    erin.wait_for("[image: dot.png").await;
+
+    let screen = erin.capture();
+    let id: String = screen
+        .split("/view ")
+        .nth(1)
+        .expect("the placeholder names /view")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    erin.type_line(&format!("/view {id}"));
+    erin.wait_for("dot.png — Esc closes").await;
+    erin.wait_for("drawn with half blocks").await;
+    erin.keys(&["Escape"]);
+    erin.wait_gone("dot.png — Esc closes").await;
+
+    erin.type_line("/view 999999");
+    erin.wait_for("cannot preview file 999999").await;
+}

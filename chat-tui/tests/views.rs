@@ -9,6 +9,7 @@ use chat_proto::{
 };
 use chat_tui::app::{Action, App, Failure, Keymap, Reply, Settings, Start};
 use chat_tui::client::{ClientEvent, Fingerprint};
+use chat_tui::preview::{self, Picture, Preview};
 use chat_tui::text::clock::Clock;
 use chat_tui::theme::Theme;
 use chat_tui::ui;
@@ -16,6 +17,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use ratatui_image::picker::Picker;
 use unicode_width::UnicodeWidthStr;
 
 /// 2025-12-02 09:00 UTC.
@@ -616,10 +619,85 @@ fn the_first_screen_after_login_says_what_to_do() {
     insta::assert_snapshot!(text(draw(&app, 100, 16).backend().buffer()));
 }
 
+/// A 4×4 PNG, red on the left and blue on the right, written and decoded as a posted
+/// file would be.
+fn two_colour_picture() -> Picture {
+    let image = image::RgbImage::from_fn(4, 4, |x, _| {
+        if x < 2 {
+            image::Rgb([255, 0, 0])
+        } else {
+            image::Rgb([0, 0, 255])
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flag.png");
+    image.save(&path).unwrap();
+    let decoded = preview::decode(&path).unwrap();
+    Picture::new(decoded, &Picker::halfblocks())
+}
+
+/// Where the screen's background is `red` (R) or `blue` (B), one line per row.
+fn colour_map(buffer: &Buffer, red: Color, blue: Color) -> String {
+    (0..buffer.area.height)
+        .map(|y| {
+            let row: String = (0..buffer.area.width)
+                .map(|x| match buffer[(x, y)].bg {
+                    bg if bg == red => 'R',
+                    bg if bg == blue => 'B',
+                    _ => ' ',
+                })
+                .collect();
+            row.trim_end().to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `app` with the preview of a posted image open.
+fn previewing(mut app: App) -> App {
+    app.update(file_message(90, "flag.png", 120, "image/png", 25 * 60));
+    type_text(&mut app, "/view 100");
+    app.update(key(KeyCode::Enter));
+    app.update(Action::Reply(Reply::Previewed {
+        transfer: 1,
+        result: Ok(Preview {
+            name: "flag.png".into(),
+            picture: two_colour_picture(),
+        }),
+    }));
+    app
+}
+
+#[test]
+fn an_image_preview_draws_the_picture_in_half_blocks() {
+    let app = previewing(chat(60, 20));
+    let terminal = draw(&app, 60, 20);
+    let buffer = terminal.backend().buffer();
+    let screen = text(buffer);
+    assert!(screen.contains(" flag.png — Esc closes "), "{screen}");
+    assert!(screen.contains(" drawn with half blocks "), "{screen}");
+    // Solid colour fills a cell with its background; the middle row reads red, then blue.
+    let middle = buffer.area.height / 2;
+    let row: Vec<Color> = (0..buffer.area.width)
+        .map(|x| buffer[(x, middle)].bg)
+        .filter(|bg| matches!(bg, Color::Rgb(..)))
+        .collect();
+    let red = Color::Rgb(255, 0, 0);
+    let blue = Color::Rgb(0, 0, 255);
+    let first_blue = row.iter().position(|c| *c == blue);
+    assert!(row.first() == Some(&red) && first_blue.is_some(), "{row:?}");
+    assert!(
+        row[first_blue.unwrap()..].iter().all(|c| *c == blue),
+        "{row:?}"
+    );
+    insta::assert_snapshot!(format!("{screen}\n\n{}", colour_map(buffer, red, blue)));
+}
+
 /// Every screen and box, from states reached through the update function.
 fn every_screen() -> Vec<(&'static str, App)> {
     let mut screens = Vec::new();
     let chat_screen = chat(100, 20);
+    let preview = previewing(chat_screen.clone());
     let mut help = chat_screen.clone();
     help.update(key(KeyCode::F(1)));
     let mut rooms = chat_screen.clone();
@@ -666,6 +744,7 @@ fn every_screen() -> Vec<(&'static str, App)> {
         ("rooms", rooms),
         ("no rooms", no_rooms),
         ("who", who),
+        ("preview", preview),
     ]);
 
     let (mut login, _) = App::new(
@@ -866,7 +945,7 @@ fn files_say_how_to_fetch_them_and_transfers_show_on_the_status_line() {
         "{screen}"
     );
     assert!(
-        screen.contains("[image: cat.png, 205 KB — /download 18 to view]"),
+        screen.contains("[image: cat.png, 205 KB — /view 18 to preview, /download 18 to save]"),
         "{screen}"
     );
     assert!(

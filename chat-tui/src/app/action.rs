@@ -13,6 +13,7 @@ use chat_proto::{
 use crossterm::event::KeyEvent;
 
 use crate::client::{ClientError, ClientEvent, Fingerprint, Progress, RoomChange, TransferError};
+use crate::preview::Preview;
 
 /// Something that happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +122,12 @@ pub enum Effect {
         file: FileId,
         dest: Option<PathBuf>,
     },
+    /// Fetch file `file` as transfer `transfer`, if it is an image small enough, and
+    /// decode it for the preview box.
+    Preview {
+        transfer: u64,
+        file: FileId,
+    },
     /// Stop these transfers.
     Cancel(Vec<u64>),
     /// Clear and repaint the whole terminal.
@@ -202,6 +209,11 @@ pub enum Reply {
     Downloaded {
         transfer: u64,
         result: Result<PathBuf, Failure>,
+    },
+    /// An image fetched and decoded, to show.
+    Previewed {
+        transfer: u64,
+        result: Result<Preview, Failure>,
     },
 }
 

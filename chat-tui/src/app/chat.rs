@@ -214,7 +214,8 @@ impl App {
             },
             transfer @ (Reply::Progress { .. }
             | Reply::Uploaded { .. }
-            | Reply::Downloaded { .. }) => return self.on_transfer_reply(transfer),
+            | Reply::Downloaded { .. }
+            | Reply::Previewed { .. }) => return self.on_transfer_reply(transfer),
         }
         Vec::new()
     }

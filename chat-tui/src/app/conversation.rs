@@ -285,6 +285,7 @@ mod tests {
             kind: crate::app::LineKind::Said,
             own: false,
             mention: false,
+            file: None,
         }
     }
 

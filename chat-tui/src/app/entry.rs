@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
-use chat_proto::{Body, Message, MessageId, UserName};
+use chat_proto::{Body, FileInfo, Message, MessageId, UserName};
 
 use crate::commands::action_text;
 use crate::file_text;
@@ -56,6 +56,8 @@ pub struct Line {
     pub own: bool,
     /// Names the reader.
     pub mention: bool,
+    /// The file posted, for a file message: `/view` looks up whether it is an image.
+    pub file: Option<FileInfo>,
 }
 
 /// How a message reads, which decides how it is drawn.
@@ -86,7 +88,12 @@ impl Line {
             Body::Event(event) => (room_event::describe(&message.from, event), LineKind::Event),
             Body::File(file) => (file_text::describe(file), LineKind::File),
         };
+        let file = match &message.body {
+            Body::File(file) => Some(file.clone()),
+            Body::Text(_) | Body::Event(_) => None,
+        };
         Self {
+            file,
             mention: !own
                 && matches!(kind, LineKind::Said | LineKind::Action)
                 && mentions(&body, me),

@@ -134,7 +134,11 @@ impl App {
                 return command.map(|c| self.run(c)).unwrap_or_default();
             }
             (_, Intent::Escape | Intent::Help | Intent::Enter | Intent::Insert('q')) => {
-                self.overlay = None;
+                // Sixel and iTerm2 pictures are pixels the terminal keeps, not cells that a
+                // frame overwrites: only a full repaint is sure to wipe them.
+                if let Some(Overlay::Preview(_)) = self.overlay.take() {
+                    return vec![Effect::Redraw];
+                }
             }
             _ => {}
         }

@@ -16,6 +16,7 @@
 //! - `intents`: what keys do on the chat screen.
 //! - `run`: commands typed on the input line.
 //! - `transfers`: files sent and fetched, and their progress.
+//! - `preview`: `/view`: an image fetched and shown in a box.
 
 mod action;
 mod chat;
@@ -28,6 +29,7 @@ mod input;
 mod intents;
 mod keys;
 mod login;
+mod preview;
 mod run;
 mod scroll;
 mod transfers;
@@ -51,6 +53,7 @@ pub use transfers::{Direction, Transfer};
 use crate::client::Fingerprint;
 use crate::commands::Command;
 use crate::layout::Panes;
+use crate::preview::Preview;
 use crate::text::clock::Clock;
 use crate::theme::Theme;
 
@@ -168,6 +171,8 @@ pub enum Overlay {
         top: usize,
     },
     List(ListOverlay),
+    /// An image (`/view`).
+    Preview(Preview),
 }
 
 /// A list to pick from: `/rooms` (Enter joins) or `/who` (Enter opens a DM).

@@ -61,6 +61,7 @@ impl App {
             Command::Topic(room) => self.show_topic(room),
             Command::Send(path) => self.send_file(path),
             Command::Download { file, path } => self.download_file(file, path),
+            Command::View(file) => self.view_file(file),
             Command::Cancel(number) => self.cancel_transfers(number),
             Command::Help => {
                 self.overlay = Some(Overlay::Help { top: 0 });

@@ -1073,4 +1073,5 @@ fn memory_stays_bounded_while_scrolled_back_or_reading_elsewhere() {
 }
 
 mod groups;
+mod preview;
 mod transfers;

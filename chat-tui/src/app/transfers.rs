@@ -1,5 +1,5 @@
 //! Files sent and fetched from the chat screen: `/send`, `/download`, `/cancel`, and the
-//! transfers shown on the status line while they run.
+//! transfers shown on the status line while they run (`/view` fetches as one too).
 //!
 //! Each transfer gets a small number of the app's own, shown beside it, which `/cancel N`
 //! takes. The runtime runs transfers as tasks of their own, so that chat goes on meanwhile,
@@ -122,6 +122,7 @@ impl App {
                     Err(failure) => self.transfer_failed("send", &name, &failure),
                 }
             }
+            Reply::Previewed { transfer, result } => self.on_previewed(transfer, result),
             Reply::Downloaded { transfer, result } => {
                 let name = self.end(transfer);
                 match result {
@@ -134,7 +135,7 @@ impl App {
         Vec::new()
     }
 
-    fn transfer_failed(&mut self, verb: &str, name: &str, failure: &Failure) {
+    pub(super) fn transfer_failed(&mut self, verb: &str, name: &str, failure: &Failure) {
         if failure.code == "cancelled" {
             self.info(format!("cancelled {name}"));
         } else {
@@ -143,7 +144,7 @@ impl App {
     }
 
     /// Shows a new transfer; returns its number.
-    fn begin(&mut self, direction: Direction, name: String) -> u64 {
+    pub(super) fn begin(&mut self, direction: Direction, name: String) -> u64 {
         self.latest_transfer += 1;
         self.transfers.push(Transfer {
             number: self.latest_transfer,
@@ -159,7 +160,7 @@ impl App {
     }
 
     /// Takes a finished transfer off the line; returns its name.
-    fn end(&mut self, number: u64) -> String {
+    pub(super) fn end(&mut self, number: u64) -> String {
         let index = self.transfers.iter().position(|t| t.number == number);
         index.map_or_else(String::new, |i| {
             let name = self.transfers.remove(i).progress.name;

@@ -1,4 +1,5 @@
-//! The commands that move files: `/send PATH`, `/download ID [PATH]`, `/cancel [N]`.
+//! The commands that move files: `/send PATH`, `/download ID [PATH]`, `/view ID`,
+//! `/cancel [N]`.
 //!
 //! A path is the rest of the line, as typed, so that names with spaces need no quoting;
 //! quotes around the whole of it are taken off, for those used to a shell. A leading `~`
@@ -33,6 +34,17 @@ pub fn download(args: &str) -> Result<Command, ParseError> {
         file: FileId(number("download", "file id", id)?),
         path: path(rest),
     })
+}
+
+/// `/view ID`: an image shown in the terminal.
+pub fn view(args: &str) -> Result<Command, ParseError> {
+    match args.split_whitespace().collect::<Vec<_>>().as_slice() {
+        [id] => Ok(Command::View(FileId(number("view", "file id", id)?))),
+        _ => Err(ParseError::Usage {
+            command: "view",
+            usage: "/view ID",
+        }),
+    }
 }
 
 /// `/cancel [N]`: one transfer by its number, or all of them.

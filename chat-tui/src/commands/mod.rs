@@ -84,6 +84,8 @@ pub enum Command {
         file: FileId,
         path: Option<PathBuf>,
     },
+    /// Show a posted image in a box over the chat (`/preview` too); terminal only.
+    View(FileId),
     /// Stop a transfer by its number, or every one.
     Cancel(Option<u64>),
     /// The list of commands and keys.
@@ -140,6 +142,7 @@ pub const HELP: &[(&str, &str)] = &[
         "/download ID [PATH]",
         "save a posted file, to your downloads or PATH",
     ),
+    ("/view ID", "preview a posted image (Esc closes it)"),
     ("/cancel [N]", "stop transfer N, or every transfer"),
     ("/help", "this list"),
     ("/quit", "leave"),
@@ -254,6 +257,7 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "delete" => groups::delete(args),
         "send" | "upload" => files::send(args),
         "download" | "get" => files::download(args),
+        "view" | "preview" => files::view(args),
         "cancel" => files::cancel(args),
         // Anything after /quit is a farewell, which this protocol does not carry.
         "quit" | "exit" => Ok(Command::Quit),

@@ -5,7 +5,7 @@ const NAMES: &[&str] = &[
     "join", "j", "part", "leave", "msg", "query", "history", "rooms", "list", "who", "names",
     "quit", "exit", "me", "help", "create", "invite", "accept", "decline", "kick", "remove", "ban",
     "unban", "op", "deop", "transfer", "rename", "topic", "delete", "send", "upload", "download",
-    "get", "cancel",
+    "get", "view", "preview", "cancel",
 ];
 
 /// The known command a mistyped name most likely meant: the only one it is a prefix of, or

@@ -364,6 +364,32 @@ fn download_takes_a_file_id_and_maybe_a_path() {
 }
 
 #[test]
+fn view_takes_one_file_id() {
+    assert_eq!(parse("/view 18"), Ok(Command::View(FileId(18))));
+    assert_eq!(parse("/PREVIEW  18 "), Ok(Command::View(FileId(18))));
+    assert!(matches!(
+        parse("/view"),
+        Err(ParseError::Usage {
+            command: "view",
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse("/view 18 19"),
+        Err(ParseError::Usage {
+            command: "view",
+            ..
+        })
+    ));
+    let bad = parse("/view cat.png").unwrap_err();
+    assert_eq!(bad.to_string(), "/view: \"cat.png\" is not a file id");
+    assert_eq!(
+        parse("/veiw 3").unwrap_err().to_string(),
+        "unknown command /veiw; did you mean /view?"
+    );
+}
+
+#[test]
 fn cancel_takes_a_transfer_number_or_nothing() {
     assert_eq!(parse("/cancel"), Ok(Command::Cancel(None)));
     assert_eq!(parse("/CANCEL 3 "), Ok(Command::Cancel(Some(3))));
@@ -385,7 +411,12 @@ fn cancel_takes_a_transfer_number_or_nothing() {
 
 #[test]
 fn file_commands_are_listed_and_suggested() {
-    for usage in ["/send PATH", "/download ID [PATH]", "/cancel [N]"] {
+    for usage in [
+        "/send PATH",
+        "/download ID [PATH]",
+        "/view ID",
+        "/cancel [N]",
+    ] {
         assert!(HELP.iter().any(|(u, _)| *u == usage), "{usage}");
     }
     assert_eq!(

@@ -89,6 +89,12 @@ impl Dispatcher {
             Command::Send(path) => self.files.send(self.current.clone(), path),
             Command::Download { file, path } => self.files.download(file, path),
             Command::Cancel(number) => self.files.cancel(number),
+            // A preview draws in a terminal; JSON lines have nowhere to show one.
+            Command::View(_) => now(Output::error(
+                "unsupported",
+                "no images in headless mode; use /download",
+                Some("view"),
+            )),
             Command::Quit => now(Output::done(Done::Quit)),
         }
     }

@@ -11,6 +11,7 @@ use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use futures::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui_image::picker::Picker;
 use tokio::sync::mpsc;
 
 use super::connect::{self, Outcome};
@@ -57,13 +58,21 @@ pub struct EventLoop<B: Backend> {
     replies_rx: mpsc::Receiver<Action>,
     outcome_tx: mpsc::Sender<Outcome>,
     outcome_rx: mpsc::Receiver<Outcome>,
+    /// How pictures are drawn in this terminal, for the worker's previews.
+    picker: Picker,
 }
 
 impl<B: Backend> EventLoop<B>
 where
     B::Error: Send + Sync + 'static,
 {
-    pub fn new(terminal: Terminal<B>, app: App, server: String, trust: TrustChoice) -> Self {
+    pub fn new(
+        terminal: Terminal<B>,
+        app: App,
+        server: String,
+        trust: TrustChoice,
+        picker: Picker,
+    ) -> Self {
         let (replies_tx, replies_rx) = mpsc::channel(REPLY_QUEUE);
         let (outcome_tx, outcome_rx) = mpsc::channel(1);
         Self {
@@ -77,6 +86,7 @@ where
             replies_rx,
             outcome_tx,
             outcome_rx,
+            picker,
         }
     }
 
@@ -187,6 +197,7 @@ where
                     client.clone(),
                     effects_rx,
                     self.replies_tx.clone(),
+                    self.picker.clone(),
                 ));
                 self.connection = Some(Connection {
                     client,

@@ -9,9 +9,13 @@
 //! - `worker`: carries out the app's effects with the client, in order, and turns their
 //!   replies into actions.
 //! - `transfers`: uploads and downloads, each in a task of its own.
+//! - `preview`: `/view`: an image fetched and decoded for the preview box.
+//! - `graphics`: the terminal's image protocol, asked once at startup.
 
 pub mod connect;
 mod event_loop;
+mod graphics;
+mod preview;
 mod terminal;
 mod transfers;
 pub mod worker;
@@ -50,10 +54,12 @@ pub async fn run(settings: Settings, password: Option<String>) -> anyhow::Result
 
     let ended = ended_from_outside()?;
     let (terminal, _restore_on_drop) = terminal::setup(settings.mouse)?;
+    // Before the event stream exists: the answers are read from stdin.
+    let picker = graphics::detect(!settings.halfblocks);
     // The loop sees the end of its input, quits as it does when the terminal closes, and
     // the guard gives the terminal back.
     let events = crossterm::event::EventStream::new().take_until(ended);
-    let mut event_loop = EventLoop::new(terminal, app, settings.server, settings.trust);
+    let mut event_loop = EventLoop::new(terminal, app, settings.server, settings.trust, picker);
     event_loop.run(events, effects).await?;
     Ok(event_loop.app().exit())
 }

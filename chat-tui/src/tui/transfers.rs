@@ -1,4 +1,4 @@
-//! Uploads and downloads for the terminal client, each in a task of its own, so that the
+//! Uploads, downloads and previews for the terminal client, each in a task of its own, so that the
 //! worker goes on with other effects and chat goes on around them.
 //!
 //! Progress goes back to the event loop with `try_send`: a report that finds the queue
@@ -8,8 +8,10 @@
 use std::path::PathBuf;
 
 use chat_proto::{FileId, Target};
+use ratatui_image::picker::Picker;
 use tokio::sync::mpsc;
 
+use super::preview;
 use crate::app::{Action, Effect, Failure, Reply};
 use crate::client::{Client, ClientError, Progress, Transfers};
 use crate::filenames;
@@ -19,6 +21,7 @@ use crate::filenames;
 pub fn carry_out(
     client: &Client,
     transfers: &Transfers,
+    picker: &Picker,
     effect: Effect,
     replies_tx: &mpsc::Sender<Action>,
 ) -> Option<Effect> {
@@ -33,6 +36,17 @@ pub fn carry_out(
             dest,
         } => {
             let job = download(client.clone(), transfers, transfer, file, dest, replies_tx);
+            tokio::spawn(job);
+        }
+        Effect::Preview { transfer, file } => {
+            let job = preview::start(
+                client.clone(),
+                transfers,
+                transfer,
+                file,
+                picker.clone(),
+                replies_tx,
+            );
             tokio::spawn(job);
         }
         Effect::Cancel(numbers) => {
@@ -54,6 +68,10 @@ pub fn refused(effect: &Effect, why: &str) -> Option<Reply> {
             result: Err(failure),
         }),
         Effect::Download { transfer, .. } => Some(Reply::Downloaded {
+            transfer,
+            result: Err(failure),
+        }),
+        Effect::Preview { transfer, .. } => Some(Reply::Previewed {
             transfer,
             result: Err(failure),
         }),
@@ -108,7 +126,10 @@ fn download(
     }
 }
 
-fn reporter(transfer: u64, replies_tx: &mpsc::Sender<Action>) -> impl FnMut(Progress) + Send {
+pub(super) fn reporter(
+    transfer: u64,
+    replies_tx: &mpsc::Sender<Action>,
+) -> impl FnMut(Progress) + Send {
     let replies_tx = replies_tx.clone();
     move |progress| {
         let reply = Reply::Progress { transfer, progress };

@@ -7,6 +7,7 @@
 //! comes back to the event loop as an [`Action`].
 
 use chat_proto::{ClientMsgId, Request, Response, ResumePoint};
+use ratatui_image::picker::Picker;
 use tokio::sync::mpsc;
 
 use super::transfers;
@@ -22,10 +23,12 @@ pub async fn run(
     client: Client,
     mut effects_rx: mpsc::Receiver<Effect>,
     replies_tx: mpsc::Sender<Action>,
+    picker: Picker,
 ) {
     let transfers = Transfers::default();
     while let Some(effect) = effects_rx.recv().await {
-        let Some(effect) = transfers::carry_out(&client, &transfers, effect, &replies_tx) else {
+        let carried = transfers::carry_out(&client, &transfers, &picker, effect, &replies_tx);
+        let Some(effect) = carried else {
             continue;
         };
         let Some(request) = request_of(&effect) else {
@@ -76,6 +79,7 @@ pub fn request_of(effect: &Effect) -> Option<Request> {
         | Effect::Redraw
         | Effect::Upload { .. }
         | Effect::Download { .. }
+        | Effect::Preview { .. }
         | Effect::Cancel(_) => return None,
     };
     Some(request)
@@ -165,6 +169,7 @@ pub fn reply_of(effect: Effect, result: Result<Response, ClientError>) -> Option
         | Effect::Redraw
         | Effect::Upload { .. }
         | Effect::Download { .. }
+        | Effect::Preview { .. }
         | Effect::Cancel(_) => return None,
     };
     Some(reply)

@@ -4,13 +4,14 @@
 //!
 //! - `rooms`, `tabs`, `title`, `messages`, `members`, `status`: the panes of the chat
 //!   screen.
-//! - `overlay`: the help and list boxes drawn over it.
+//! - `overlay`, `preview`: the help, list and image boxes drawn over it.
 //! - `login`: the screens before the chat: the form, the wait, the certificate question.
 
 mod login;
 mod members;
 mod messages;
 mod overlay;
+mod preview;
 mod rooms;
 mod status;
 mod tabs;

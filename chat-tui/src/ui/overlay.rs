@@ -1,4 +1,5 @@
-//! Boxes over the chat screen: the help (every key and command) and pick lists.
+//! Boxes over the chat screen: the help (every key and command), pick lists, and image
+//! previews (see `preview`).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -13,6 +14,7 @@ pub fn render(app: &App, overlay: &Overlay, area: Rect, buf: &mut Buffer) {
     match overlay {
         Overlay::Help { top } => help(app, *top, area, buf),
         Overlay::List(list) => pick_list(app, list, area, buf),
+        Overlay::Preview(preview) => super::preview::render(preview, area, buf),
     }
 }
 

@@ -166,11 +166,13 @@ impl Screen {
         let binary = env!("CARGO_BIN_EXE_chat-tui");
         let home_path = home.path().display();
         // The inner shell notes its pid, which the binary takes over with `exec`, for
-        // `signal`; the outer one says how the binary ended.
+        // `signal`; the outer one says how the binary ended. A detached session answers no
+        // terminal queries, so the client is told not to ask which image protocol it has.
         let command = format!(
             "sh -c 'echo $$ > {home_path}/pid; exec env HOME={home_path} \
              XDG_CONFIG_HOME={home_path}/config XDG_DATA_HOME={home_path}/data \
              XDG_STATE_HOME={home_path}/state CHAT_PASSWORD={user}-password TERM=xterm-256color \
+             CHAT_TUI_HALFBLOCKS=1 \
              {binary} --server {} --ca {} --user {user} --register'; \
              echo \"chat-tui exited with $?\"; sleep 60",
             server.addr,
