@@ -59,6 +59,7 @@ pub struct Keys {
     pub help: Option<Vec<String>>,
     pub rooms: Option<Vec<String>>,
     pub members: Option<Vec<String>>,
+    pub files: Option<Vec<String>>,
     /// The modifier held with 1-9 to jump to a conversation: `alt` or `ctrl`.
     pub jump: Option<String>,
 }
@@ -241,6 +242,7 @@ fn keymap(keys: Keys) -> Result<Keymap, ConfigError> {
         help: specs(keys.help, defaults.help)?,
         focus_rooms: specs(keys.rooms, defaults.focus_rooms)?,
         focus_members: specs(keys.members, defaults.focus_members)?,
+        focus_files: specs(keys.files, defaults.focus_files)?,
         jump,
     })
 }

@@ -189,4 +189,18 @@ async fn a_posted_image_is_previewed_in_a_box_and_esc_closes_it() {
 
     erin.type_line("/view 999999");
     erin.wait_for("cannot preview file 999999").await;
+
+    // Picked with the keys instead of by number, and saved into ~/Downloads.
+    let downloads = erin.home().join("Downloads");
+    std::fs::create_dir(&downloads).unwrap();
+    erin.keys(&["F4"]);
+    erin.wait_for("dot.png (").await;
+    erin.wait_for("Enter or d saves").await;
+    erin.keys(&["d"]);
+    erin.wait_for("saved ").await;
+    let saved = downloads.join("dot.png");
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        std::fs::read(&path).unwrap()
+    );
 }

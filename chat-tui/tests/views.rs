@@ -17,7 +17,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::style::Color;
+use ratatui::style::{Color, Modifier};
 use ratatui_image::picker::Picker;
 use unicode_width::UnicodeWidthStr;
 
@@ -912,7 +912,7 @@ fn file_message(id: u64, name: &str, size: u64, media_type: &str, minutes: i64) 
 }
 
 #[test]
-fn files_say_how_to_fetch_them_and_transfers_show_on_the_status_line() {
+fn files_say_how_to_fetch_them_and_transfers_show_with_a_bar() {
     let mut app = chat(140, 20);
     app.update(file_message(
         7,
@@ -948,9 +948,85 @@ fn files_say_how_to_fetch_them_and_transfers_show_on_the_status_line() {
         screen.contains("[image: cat.png, 205 KB — /view 18 to preview, /download 18 to save]"),
         "{screen}"
     );
+    let bar = screen
+        .lines()
+        .find(|row| row.contains("[1] ↑ slides.odp"))
+        .expect("a row for the upload");
+    assert!(bar.contains("━━━━━"), "{bar}");
     assert!(
-        screen.contains("[1] ↑ slides.odp 75% 500 KB/s 0:02 left"),
-        "{screen}"
+        bar.ends_with("75% 3.0 MB of 4.0 MB 500 KB/s 0:02 left · /cancel 1"),
+        "{bar}"
     );
     insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn the_progress_bar_fills_with_the_bytes_done() {
+    let mut app = chat(100, 20);
+    type_text(&mut app, "/send /tmp/slides.odp");
+    app.update(key(KeyCode::Enter));
+    let progress = |bytes| {
+        Action::Reply(Reply::Progress {
+            transfer: 1,
+            progress: chat_tui::client::Progress {
+                name: "slides.odp".into(),
+                bytes,
+                total: 4_000_000,
+                rate: 500_000,
+            },
+        })
+    };
+    let filled = |app: &App| {
+        let screen = text(draw(app, 100, 20).backend().buffer());
+        let bar = screen
+            .lines()
+            .find(|r| r.contains("slides.odp"))
+            .unwrap()
+            .to_owned();
+        (bar.matches('━').count(), bar.matches('─').count())
+    };
+    app.update(progress(1_000_000));
+    let (quarter, empty) = filled(&app);
+    app.update(progress(3_000_000));
+    let (three_quarters, rest) = filled(&app);
+    assert!(
+        quarter > 0 && three_quarters > 2 * quarter,
+        "{quarter} {three_quarters}"
+    );
+    assert_eq!(quarter + empty, three_quarters + rest);
+}
+
+#[test]
+fn the_file_picked_is_highlighted_and_the_status_line_says_what_keys_do() {
+    let mut app = chat(140, 20);
+    app.update(file_message(
+        7,
+        "report.pdf",
+        1_234_567,
+        "application/pdf",
+        25 * 60,
+    ));
+    app.update(key(KeyCode::F(4)));
+    let terminal = draw(&app, 140, 20);
+    let buffer = terminal.backend().buffer();
+    let screen = text(buffer);
+    assert!(
+        screen.contains("report.pdf (1.2 MB): Enter or d saves, v views"),
+        "{screen}"
+    );
+    let row = screen
+        .lines()
+        .position(|r| r.contains("📎 report.pdf"))
+        .unwrap() as u16;
+    let column = screen
+        .lines()
+        .nth(usize::from(row))
+        .unwrap()
+        .find("📎")
+        .unwrap();
+    let x = screen.lines().nth(usize::from(row)).unwrap()[..column]
+        .chars()
+        .count() as u16;
+    let style = buffer[(x + 3, row)].modifier;
+    assert!(style.contains(Modifier::REVERSED), "{style:?}");
 }

@@ -391,6 +391,7 @@ impl App {
         if index >= self.conversations.len() {
             return Vec::new();
         }
+        self.leave_files();
         let target = &self.conversations[index].target;
         if let Some(shown) = self.current().map(|c| &c.target)
             && shown != target

@@ -109,6 +109,10 @@ fn entries(map: &Keymap) -> Vec<(String, String)> {
         ("Ctrl+End".into(), "back to the newest message"),
         (names(&map.focus_rooms), "rooms pane: Up/Down, Enter opens"),
         (names(&map.focus_members), "members pane: Enter opens a DM"),
+        (
+            names(&map.focus_files),
+            "pick a file: Up/Down, Enter saves, v views",
+        ),
         ("Up, Down".into(), "input history (in this box: scroll)"),
         ("Ctrl+A/E/W/U/K, Home/End".into(), "edit the input line"),
         ("Esc".into(), "close this box, leave a pane, clear a notice"),

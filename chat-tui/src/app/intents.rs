@@ -34,6 +34,7 @@ impl App {
         match self.focus {
             Focus::Input => self.on_input_intent(intent),
             Focus::Rooms | Focus::Members => self.on_pane_intent(intent),
+            Focus::Files => self.on_files_intent(intent),
         }
     }
 
@@ -54,6 +55,7 @@ impl App {
             Intent::Jump(number) => self.show(number - 1),
             Intent::FocusRooms => self.focus_pane(Focus::Rooms),
             Intent::FocusMembers => self.focus_pane(Focus::Members),
+            Intent::FocusFiles => self.focus_files(),
             Intent::PageUp => self.scroll_up(self.page()),
             Intent::PageDown => self.scroll_down(self.page()),
             Intent::Bottom => self.bottom(),
@@ -175,11 +177,12 @@ impl App {
                     _ => Vec::new(),
                 }
             }
-            Focus::Input => Vec::new(),
+            Focus::Input | Focus::Files => Vec::new(),
         }
     }
 
     fn focus_pane(&mut self, focus: Focus) -> Vec<Effect> {
+        self.selected_file = None;
         self.focus = if self.focus == focus {
             Focus::Input
         } else {

@@ -119,6 +119,8 @@ pub struct Keymap {
     pub help: Vec<KeySpec>,
     pub focus_rooms: Vec<KeySpec>,
     pub focus_members: Vec<KeySpec>,
+    /// Picks a posted file to download or preview.
+    pub focus_files: Vec<KeySpec>,
     /// Held with a digit to jump to a conversation by its number.
     pub jump: KeyModifiers,
 }
@@ -138,6 +140,10 @@ impl Default for Keymap {
             help: vec![KeySpec::new(KeyCode::F(1), KeyModifiers::NONE)],
             focus_rooms: vec![KeySpec::new(KeyCode::F(2), KeyModifiers::NONE)],
             focus_members: vec![KeySpec::new(KeyCode::F(3), KeyModifiers::NONE)],
+            focus_files: vec![
+                KeySpec::new(KeyCode::F(4), KeyModifiers::NONE),
+                KeySpec::new(KeyCode::Up, KeyModifiers::ALT),
+            ],
             jump: KeyModifiers::ALT,
         }
     }
@@ -155,6 +161,7 @@ pub enum Intent {
     Jump(usize),
     FocusRooms,
     FocusMembers,
+    FocusFiles,
     /// Back to the input line, or close what is open.
     Escape,
     PageUp,
@@ -204,6 +211,9 @@ impl Keymap {
         }
         if bound(&self.focus_members) {
             return Some(Intent::FocusMembers);
+        }
+        if bound(&self.focus_files) {
+            return Some(Intent::FocusFiles);
         }
         if let KeyCode::Char(digit @ '1'..='9') = key.code
             && key.modifiers.contains(self.jump)

@@ -16,6 +16,7 @@
 //! - `intents`: what keys do on the chat screen.
 //! - `run`: commands typed on the input line.
 //! - `transfers`: files sent and fetched, and their progress.
+//! - `files`: picking a posted file with the keys, to download or preview it.
 //! - `preview`: `/view`: an image fetched and shown in a box.
 
 mod action;
@@ -23,6 +24,7 @@ mod chat;
 mod complete;
 mod conversation;
 mod entry;
+mod files;
 mod groups;
 mod help;
 mod input;
@@ -36,7 +38,7 @@ mod transfers;
 
 use std::collections::HashMap;
 
-use chat_proto::{Invitation, Member, RoomName, RoomSummary, Target, UserName};
+use chat_proto::{Invitation, Member, MessageId, RoomName, RoomSummary, Target, UserName};
 
 pub use action::{Action, Effect, Failure, Login, Reply};
 pub use complete::Completion;
@@ -111,6 +113,8 @@ pub enum Focus {
     Rooms,
     /// Up and Down pick a member, Enter opens a DM.
     Members,
+    /// Up and Down pick a file posted in the conversation; Enter or `d` downloads it.
+    Files,
 }
 
 /// The state of the connection, for the status line.
@@ -211,6 +215,8 @@ pub struct App {
     pub focus: Focus,
     /// The highlighted row of the focused rooms or members pane.
     pub selected: usize,
+    /// The message whose file is picked while the files focus is on.
+    pub selected_file: Option<MessageId>,
     pub input: Input,
     pub completion: Option<Completion>,
     pub overlay: Option<Overlay>,
@@ -257,6 +263,7 @@ impl App {
             rooms: HashMap::new(),
             focus: Focus::Input,
             selected: 0,
+            selected_file: None,
             input: Input::default(),
             completion: None,
             overlay: None,
@@ -358,7 +365,7 @@ impl App {
 
     /// The message view's text width and height at the current terminal size.
     fn view_size(&self) -> (usize, usize) {
-        let panes = Panes::of_size(self.size.0, self.size.1);
+        let panes = Panes::of_size(self.size.0, self.size.1, self.transfers.len());
         (
             text_width(panes.messages.width),
             usize::from(panes.messages.height),

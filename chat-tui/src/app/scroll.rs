@@ -82,6 +82,30 @@ impl Scroll {
         rows
     }
 
+    /// Moves the view the least that brings the whole of entry `index` into a view
+    /// `view_height` rows tall: one below the view or cut at its top comes to the bottom
+    /// row; one already in view stays where it is.
+    pub fn reveal(
+        &mut self,
+        index: usize,
+        len: usize,
+        view_height: usize,
+        height: impl Fn(usize) -> usize,
+    ) {
+        let Some(bottom) = self.bottom_index(len).filter(|_| index < len) else {
+            return;
+        };
+        let in_view = index < bottom || (index == bottom && self.rows == 0);
+        let rows_from_its_top = || {
+            let rows: usize = (index..=bottom).map(&height).sum();
+            rows.saturating_sub(self.rows)
+        };
+        if !in_view || rows_from_its_top() > view_height {
+            self.below = len - 1 - index;
+            self.rows = 0;
+        }
+    }
+
     /// Records that `count` entries were added at the bottom: a view that is not following
     /// the newest keeps its place.
     pub fn added_below(&mut self, count: usize) {
@@ -143,6 +167,28 @@ mod tests {
         scroll.up(17, 50, 5, height);
         scroll.down(17, 50, height);
         assert!(scroll.at_bottom());
+    }
+
+    #[test]
+    fn revealing_an_entry_moves_the_view_only_when_it_is_not_whole_in_view() {
+        // Ten entries of two rows, a view of five rows at the bottom: entries 8 and 9
+        // whole, entry 7 cut at the top.
+        let mut scroll = Scroll::default();
+        scroll.reveal(8, 10, 5, two_rows);
+        assert!(scroll.at_bottom());
+        scroll.reveal(7, 10, 5, two_rows);
+        assert_eq!(scroll, Scroll { below: 2, rows: 0 });
+        scroll.reveal(6, 10, 5, two_rows);
+        assert_eq!(scroll, Scroll { below: 2, rows: 0 });
+        // Below the view, or its bottom row hidden: it comes to the bottom.
+        scroll.reveal(9, 10, 5, two_rows);
+        assert!(scroll.at_bottom());
+        let mut cut = Scroll { below: 1, rows: 1 };
+        cut.reveal(8, 10, 5, two_rows);
+        assert_eq!(cut, Scroll { below: 1, rows: 0 });
+        // Nothing there: nothing moves.
+        cut.reveal(10, 10, 5, two_rows);
+        assert_eq!(cut, Scroll { below: 1, rows: 0 });
     }
 
     #[test]

@@ -1072,6 +1072,7 @@ fn memory_stays_bounded_while_scrolled_back_or_reading_elsewhere() {
     );
 }
 
+mod files;
 mod groups;
 mod preview;
 mod transfers;

@@ -32,26 +32,68 @@ pub struct Transfer {
 }
 
 impl Transfer {
-    /// How the status line shows it: `[1] ↑ report.pdf 42% 1.2 MB/s 0:05 left`.
-    pub fn summary(&self) -> String {
+    /// Its number, direction and name: `[1] ↑ report.pdf`.
+    pub fn label(&self) -> String {
         let arrow = match self.direction {
             Direction::Upload => '↑',
             Direction::Download => '↓',
         };
+        let name = sanitize::one_line(&self.progress.name);
+        format!("[{}] {arrow} {name}", self.number)
+    }
+
+    /// Whether no report has come in yet.
+    fn starting(&self) -> bool {
         let progress = &self.progress;
-        let name = sanitize::one_line(&progress.name);
-        let head = format!("[{}] {arrow} {name}", self.number);
-        if progress.total == 0 && progress.bytes == 0 && progress.rate == 0 {
+        progress.total == 0 && progress.bytes == 0 && progress.rate == 0
+    }
+
+    /// How far it has come, for a progress bar: 0 to 1.
+    pub fn ratio(&self) -> f64 {
+        if self.starting() {
+            0.0
+        } else {
+            let percent = u8::try_from(self.progress.percent().min(100)).unwrap_or(100);
+            f64::from(percent) / 100.0
+        }
+    }
+
+    /// Its figures beside the bar: `42% 420 KB of 1.0 MB 100 KB/s 0:06 left`.
+    pub fn figures(&self) -> String {
+        if self.starting() {
+            return "starting…".to_owned();
+        }
+        let progress = &self.progress;
+        let mut figures = format!(
+            "{}% {} of {}",
+            progress.percent(),
+            human_size(progress.bytes),
+            human_size(progress.total)
+        );
+        self.rate_and_time_left(&mut figures);
+        figures
+    }
+
+    /// How the status line shows it when there is no room for its bar:
+    /// `[1] ↑ report.pdf 42% 1.2 MB/s 0:05 left`.
+    pub fn summary(&self) -> String {
+        let head = self.label();
+        if self.starting() {
             return format!("{head} starting…");
         }
-        let mut summary = format!("{head} {}%", progress.percent());
+        let mut summary = format!("{head} {}%", self.progress.percent());
+        self.rate_and_time_left(&mut summary);
+        summary
+    }
+
+    fn rate_and_time_left(&self, text: &mut String) {
+        let progress = &self.progress;
         if progress.rate > 0 {
-            let _ = write!(summary, " {}/s", human_size(progress.rate));
+            let _ = write!(text, " {}/s", human_size(progress.rate));
         }
         if let Some(eta) = progress.eta_s().filter(|_| progress.bytes < progress.total) {
-            let _ = write!(summary, " {} left", clock(eta));
+            let _ = write!(text, " {} left", clock(eta));
         }
-        summary
     }
 }
 
@@ -198,5 +240,17 @@ mod tests {
             transfer(0, 36_000_000, 10_000).summary(),
             "[2] ↑ report.pdf 0% 10 KB/s 1:00:00 left"
         );
+    }
+
+    #[test]
+    fn the_bar_gets_the_bytes_of_the_total_and_how_far_it_is() {
+        let half = transfer(500_000, 1_000_000, 100_000);
+        assert_eq!(half.label(), "[2] ↑ report.pdf");
+        assert_eq!(half.figures(), "50% 500 KB of 1.0 MB 100 KB/s 0:05 left");
+        assert!((half.ratio() - 0.5).abs() < f64::EPSILON);
+        let done = transfer(1_000_000, 1_000_000, 100_000);
+        assert_eq!(done.figures(), "100% 1.0 MB of 1.0 MB 100 KB/s");
+        assert_eq!(transfer(0, 0, 0).figures(), "starting…");
+        assert!(transfer(0, 0, 0).ratio().abs() < f64::EPSILON);
     }
 }

@@ -97,13 +97,15 @@ fn entry_lines<'a>(
     let (sender, style) = sender_and_style(app, entry);
     let time = clock.time_of_day(entry.ts_ms());
     let body = entry.body();
+    let picked = app.picked_file().is_some() && entry.id() == app.selected_file;
     for (row, range) in layout.text.iter().enumerate() {
         let prefix = if row == 0 {
             Prefix::Time(time.clone(), sender.clone())
         } else {
             Prefix::Blank
         };
-        lines.push(text_line(prefix, &body[range.clone()], style));
+        let line = text_line(prefix, &body[range.clone()], style);
+        lines.push(if picked { line.reversed() } else { line });
     }
     lines
 }

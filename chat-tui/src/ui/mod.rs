@@ -2,8 +2,8 @@
 //! ratatui buffer. Views decide nothing and change nothing; they are tested on ratatui's
 //! `TestBackend` (see `tests/views.rs`).
 //!
-//! - `rooms`, `tabs`, `title`, `messages`, `members`, `status`: the panes of the chat
-//!   screen.
+//! - `rooms`, `tabs`, `title`, `messages`, `members`, `transfers`, `status`: the panes of
+//!   the chat screen.
 //! - `overlay`, `preview`: the help, list and image boxes drawn over it.
 //! - `login`: the screens before the chat: the form, the wait, the certificate question.
 
@@ -16,6 +16,7 @@ mod rooms;
 mod status;
 mod tabs;
 mod title;
+mod transfers;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -80,7 +81,7 @@ fn too_small(area: Rect, buf: &mut Buffer) {
 
 /// The chat screen: every pane, then the overlay if one is open.
 fn chat(frame: &mut Frame<'_>, app: &App) {
-    let panes = Panes::new(frame.area());
+    let panes = Panes::new(frame.area(), app.transfers.len());
     let buf = frame.buffer_mut();
     tabs::render(app, panes.tabs, buf);
     if let Some(area) = panes.rooms {
@@ -93,7 +94,9 @@ fn chat(frame: &mut Frame<'_>, app: &App) {
     if let Some(area) = panes.members {
         members::render(app, area, buf);
     }
-    status::render_status(app, panes.status, buf);
+    transfers::render(app, panes.transfers, buf);
+    let transfers_on_status_line = panes.transfers.height == 0;
+    status::render_status(app, panes.status, transfers_on_status_line, buf);
     let cursor = status::render_input(app, panes.input, buf);
     match &app.overlay {
         Some(overlay) => overlay::render(app, overlay, frame.area(), frame.buffer_mut()),

@@ -1,5 +1,5 @@
-//! The status line (connection, transfers, news, the help hint) and the input line under
-//! it.
+//! The status line (connection, the file picked, news, the help hint; transfers too when
+//! the screen is too short for their pane) and the input line under it.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -8,15 +8,16 @@ use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::app::{App, Link};
+use crate::file_text::human_size;
 use crate::sanitize;
 use crate::text::wrap::width;
 
-pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
+pub fn render_status(app: &App, area: Rect, with_transfers: bool, buf: &mut Buffer) {
     buf.set_style(area, Style::new().reversed());
     let hint = " F1 help ";
     let room = area.width.saturating_sub(hint.len() as u16);
     // The hint's own leading space always parts it from the news.
-    let spans = fit(status_parts(app), usize::from(room));
+    let spans = fit(status_parts(app, with_transfers), usize::from(room));
     buf.set_line(area.x, area.y, &Line::from(spans), room);
     let hint_style = Style::new().reversed().bold();
     buf.set_stringn(
@@ -29,7 +30,7 @@ pub fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// The status line's parts, left to right, empty ones left out, with a bar between two.
-fn status_parts(app: &App) -> Vec<Span<'static>> {
+fn status_parts(app: &App, with_transfers: bool) -> Vec<Span<'static>> {
     let (state, state_style) = match &app.link {
         Link::Connecting => ("connecting…".to_owned(), Style::new().yellow()),
         Link::Online => ("online".to_owned(), Style::new().green()),
@@ -48,8 +49,10 @@ fn status_parts(app: &App) -> Vec<Span<'static>> {
     if app.current().is_some_and(|c| !c.scroll.at_bottom()) {
         parts.push(("scrolled back: Ctrl+End returns".to_owned(), Style::new()));
     }
-    for transfer in &app.transfers {
-        parts.push((transfer.summary(), Style::new().bold()));
+    if with_transfers {
+        for transfer in &app.transfers {
+            parts.push((transfer.summary(), Style::new().bold()));
+        }
     }
     if let Some(notice) = &app.notice {
         let style = if notice.error {
@@ -58,6 +61,14 @@ fn status_parts(app: &App) -> Vec<Span<'static>> {
             Style::new()
         };
         parts.push((sanitize::one_line(&notice.text).trim().to_owned(), style));
+    }
+    if let Some(file) = app.picked_file() {
+        let name = sanitize::one_line(&file.name);
+        let hint = format!(
+            "{name} ({}): Enter or d saves, v views, Esc leaves",
+            human_size(file.size)
+        );
+        parts.push((hint, Style::new().bold()));
     }
     let mut spans = vec![Span::styled(
         format!(" [{state}]"),

@@ -208,6 +208,11 @@ impl Screen {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// The binary's home directory.
+    pub fn home(&self) -> &std::path::Path {
+        self.home.path()
+    }
+
     /// The screen as text.
     pub fn capture(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "chat"])
