@@ -63,6 +63,7 @@ where
         session: None,
         in_flight: FuturesUnordered::new(),
         last_send: None,
+        last_chunk: None,
         write_failed,
     };
     let mut reader = codec::server_reader(read, connection.shared.config.limits.max_frame_len);
@@ -109,13 +110,20 @@ struct Connection {
     /// `/history` shows `hello`. Sends commit in queue order, so the last one stands for
     /// all before it.
     last_send: Option<future::Shared<oneshot::Receiver<()>>>,
+    /// Resolves once the last upload chunk this connection queued is written (or has
+    /// failed). The next chunk is written after it, and a request that completes in place
+    /// waits for it, so that `FinishUpload` finds every byte sent before it.
+    last_chunk: Option<future::Shared<oneshot::Receiver<()>>>,
 }
 
 /// How a request is scheduled against the others of its connection.
 enum Kind {
     /// Changes a room or an upload; completes before the next request starts, so that
-    /// what follows sees it (and an upload's chunks land in order).
+    /// what follows sees it.
     Membership,
+    /// An upload's bytes: written one chunk after another, in order, while the frames
+    /// after it are read and decrypted.
+    Chunk,
     /// Queued in order; later reads wait for its commit.
     Send,
     /// Runs alongside others, after the sends queued before it.
@@ -139,9 +147,9 @@ impl Kind {
             | Request::SetTopic { .. }
             | Request::Delete { .. }
             | Request::StartUpload { .. }
-            | Request::UploadChunk { .. }
             | Request::FinishUpload { .. }
             | Request::CancelUpload { .. } => Self::Membership,
+            Request::UploadChunk { .. } => Self::Chunk,
             Request::Send { .. } => Self::Send,
             _ => Self::Read,
         }
@@ -270,13 +278,29 @@ impl Connection {
             (None, _) => self.reply(id, Err(ErrorCode::NotLoggedIn.into())),
             (Some(session), request) => {
                 let kind = Kind::of(&request);
-                let reply: Reply = requests::begin(&self.shared, session, request).await;
+                let session = Arc::clone(session);
+                if matches!(kind, Kind::Membership) {
+                    self.chunks_written().await;
+                }
+                let reply: Reply = requests::begin(&self.shared, &session, request).await;
                 match kind {
                     // The requests after it are authorised against the membership it sets,
                     // so it completes before they start: `/join #new` then `hello` works.
                     Kind::Membership => {
                         let result = reply.await;
                         self.reply(id, result);
+                    }
+                    Kind::Chunk => {
+                        let (written_tx, written_rx) = oneshot::channel();
+                        let previous = self.last_chunk.replace(written_rx.shared());
+                        self.in_flight.push(Box::pin(async move {
+                            if let Some(previous) = previous {
+                                let _ = previous.await;
+                            }
+                            let result = reply.await;
+                            let _ = written_tx.send(());
+                            (id, result)
+                        }));
                     }
                     Kind::Send => {
                         let (committed_tx, committed_rx) = oneshot::channel();
@@ -297,6 +321,20 @@ impl Connection {
                         }));
                     }
                 }
+            }
+        }
+    }
+
+    /// Answers queued requests until every upload chunk queued so far is written.
+    async fn chunks_written(&mut self) {
+        let Some(written) = self.last_chunk.take() else {
+            return;
+        };
+        tokio::pin!(written);
+        loop {
+            tokio::select! {
+                _ = &mut written => return,
+                Some((id, result)) = self.in_flight.next() => self.reply(id, result),
             }
         }
     }

@@ -172,8 +172,13 @@ pub async fn chunk(
         ));
     }
     let upload = own_upload(shared, session, id).await?;
-    shared.files.append(id, offset, data.0, upload.size).await?;
-    Ok(done(Response::Done))
+    // Written when the reply is awaited: the connection writes its chunks one after
+    // another while it reads on.
+    let shared = Arc::clone(shared);
+    Ok(Box::pin(async move {
+        shared.files.append(id, offset, data.0, upload.size).await?;
+        Ok(Response::Done)
+    }))
 }
 
 pub async fn finish(shared: &Arc<Shared>, session: &LoggedIn, id: UploadId) -> Started {

@@ -432,3 +432,57 @@ async fn a_client_that_asks_for_chunks_without_reading_them_is_cut_off() {
     };
     assert_eq!(closing, Some(ErrorCode::TooSlow));
 }
+
+#[tokio::test]
+async fn chunks_sent_without_waiting_are_written_in_order_before_the_finish() {
+    use chat_proto::{ClientFrame, RequestId, ServerFrame};
+    let server = TestServer::start_configured(unthrottled).await;
+    let alice = server.register("alice").await;
+    let general = alice.join_room("general").await;
+    let bytes = content(12 * MAX_CHUNK + 77, 5);
+
+    let mut raw = server.raw().await;
+    raw.hello().await;
+    let login = Request::Login {
+        user: alice.client.user().clone(),
+        credential: chat_proto::Credential::Password(chat_tests::password_of("alice")),
+    };
+    raw.request(1, login).await.unwrap();
+    let upload = match raw.request(2, start(&general, "f.bin", &bytes, 1)).await {
+        Ok(Response::Upload { upload, .. }) => upload,
+        other => panic!("expected an upload, got {other:?}"),
+    };
+    // Every chunk, the finish and a chat line, written before any reply is read.
+    let chunks = bytes.chunks(MAX_CHUNK).enumerate();
+    for (n, chunk) in chunks {
+        let request = Request::UploadChunk {
+            upload,
+            offset: (n * MAX_CHUNK) as u64,
+            data: Chunk(chunk.to_vec().into()),
+        };
+        raw.send(ClientFrame::Request {
+            id: RequestId(10 + n as u64),
+            request,
+        })
+        .await;
+    }
+    raw.send(ClientFrame::Request {
+        id: RequestId(100),
+        request: Request::FinishUpload { upload },
+    })
+    .await;
+    let mut replies = std::collections::BTreeMap::new();
+    while replies.len() < 14 {
+        if let Some(ServerFrame::Reply { id, result }) = raw.recv().await {
+            replies.insert(id.0, result);
+        }
+    }
+    for n in 10..23 {
+        assert_eq!(replies[&n], Ok(Response::Done), "chunk {n}");
+    }
+    let file = match &replies[&100] {
+        Ok(Response::Sent { id, .. }) => FileId(id.0),
+        other => panic!("expected the file posted, got {other:?}"),
+    };
+    assert_eq!(download(&alice, file).await.unwrap(), bytes);
+}
