@@ -636,6 +636,55 @@ fn two_colour_picture() -> Picture {
     Picture::new(decoded, &Picker::halfblocks())
 }
 
+#[test]
+fn terminals_with_graphics_get_the_picture_in_their_own_escape_sequence() {
+    use ratatui_image::picker::ProtocolType;
+    let image = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        64,
+        64,
+        image::Rgb([255, 0, 0]),
+    ));
+    for (protocol, name, start) in [
+        (ProtocolType::Sixel, "sixel", "\u{1b}P"),
+        (ProtocolType::Kitty, "kitty", "\u{1b}_G"),
+        (ProtocolType::Iterm2, "iTerm2", "\u{1b}]1337;File="),
+    ] {
+        let mut picker = Picker::halfblocks();
+        picker.set_protocol_type(protocol);
+        let mut app = chat(60, 20);
+        app.update(file_message(90, "red.png", 120, "image/png", 25 * 60));
+        type_text(&mut app, "/view 100");
+        app.update(key(KeyCode::Enter));
+        app.update(Action::Reply(Reply::Previewed {
+            transfer: 1,
+            result: Ok(Preview {
+                name: "red.png".into(),
+                picture: Picture::new(image.clone(), &picker),
+            }),
+        }));
+        let terminal = draw(&app, 60, 20);
+        let buffer = terminal.backend().buffer();
+        // Every cell's symbol in a row: the picture's one long escape sequence would
+        // push the rest of its row off a `text` rendering.
+        let cells: String = buffer
+            .content()
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
+        assert!(cells.contains(&format!(" drawn with {name} ")), "{name}");
+        assert!(
+            cells.contains("[online]"),
+            "{name}: the status line is drawn too"
+        );
+        let sequences = buffer
+            .content()
+            .iter()
+            .filter(|cell| cell.symbol().contains(start))
+            .count();
+        assert_eq!(sequences, 1, "{name}: one {start:?} sequence on screen");
+    }
+}
+
 /// Where the screen's background is `red` (R) or `blue` (B), one line per row.
 fn colour_map(buffer: &Buffer, red: Color, blue: Color) -> String {
     (0..buffer.area.height)

@@ -8,14 +8,24 @@
 //! never answers leaves the library's reader waiting on stdin, where it takes the first
 //! keys typed.
 
+use std::time::Duration;
+
 use ratatui_image::picker::Picker;
+use ratatui_image::picker::cap_parser::QueryStdioOptions;
+
+/// How long the terminal has to answer. A local one answers in milliseconds and one over
+/// SSH in a round trip; the library's default, two seconds, is what a terminal that never
+/// answers costs at every start.
+const ANSWER_WITHIN: Duration = Duration::from_secs(1);
 
 /// The way pictures are drawn in this terminal; half blocks without asking it (`ask`).
 pub fn detect(ask: bool) -> Picker {
     if !ask {
         return Picker::halfblocks();
     }
-    match Picker::from_query_stdio() {
+    let mut options = QueryStdioOptions::default();
+    options.timeout = ANSWER_WITHIN;
+    match Picker::from_query_stdio_with_options(options) {
         Ok(picker) => {
             tracing::info!(protocol = ?picker.protocol_type(), "terminal graphics");
             picker

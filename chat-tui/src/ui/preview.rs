@@ -1,7 +1,9 @@
 //! The preview box of `/view`: the picture, as large as the screen allows with its shape
 //! kept, titled with the file's name, with the protocol that draws it in the footer.
 
-use ratatui::buffer::Buffer;
+use std::num::NonZeroU16;
+
+use ratatui::buffer::{Buffer, CellDiffOption};
 use ratatui::layout::Rect;
 use ratatui::style::Stylize;
 use ratatui::text::Line;
@@ -42,4 +44,23 @@ pub fn render(preview: &Preview, area: Rect, buf: &mut Buffer) {
     StatefulImage::default()
         .resize(resize)
         .render(picture, buf, &mut *protocol);
+    pin_escape_widths(picture, buf);
+}
+
+/// Kitty, sixel and iTerm2 put a picture's escape sequence in the first cell of a row, and
+/// ratatui would take the sequence's text for thousands of columns: the frame's diff would
+/// then skip as many cells after it, and the rest of the screen (the box's footer, the
+/// panes below) would never reach the terminal. The cell is said to be as wide as the
+/// picture, whose other cells the protocol marks to be skipped.
+fn pin_escape_widths(picture: Rect, buf: &mut Buffer) {
+    let Some(width) = NonZeroU16::new(picture.width) else {
+        return;
+    };
+    for y in picture.top()..picture.bottom() {
+        if let Some(cell) = buf.cell_mut((picture.x, y))
+            && cell.symbol().contains('\u{1b}')
+        {
+            cell.set_diff_option(CellDiffOption::ForcedWidth(width));
+        }
+    }
 }
