@@ -116,6 +116,10 @@ impl Files {
 
     /// Appends `data` at `offset`, which must be where the upload got to; bytes it has
     /// already are acknowledged and dropped. Answers how many bytes it now holds.
+    ///
+    /// The write runs on the blocking pool holding the upload's lock, which it gives back
+    /// only when done: if the request is dropped meanwhile (its connection closed), the
+    /// next chunk, perhaps from a client that reconnected, still starts after it.
     pub async fn append(
         &self,
         id: UploadId,
@@ -123,47 +127,33 @@ impl Files {
         data: Bytes,
         size: u64,
     ) -> Result<u64, FileError> {
-        let slot = self.slot(id);
-        let mut guard = slot.lock().await;
+        let mut slot = self.slot(id).lock_owned().await;
         let path = self.partial_path(id);
-        let mut partial = match guard.take() {
-            Some(partial) => partial,
-            None => blocking(move || resume_partial(&path).map_err(FileError::Io)).await?,
-        };
-        let end = offset.saturating_add(data.len() as u64);
-        let result = if end <= partial.received {
-            Ok(partial.received)
-        } else if offset != partial.received {
-            Err(FileError::Offset {
-                expected: partial.received,
-            })
-        } else if end > size {
-            Err(FileError::TooLong)
-        } else {
-            let (back, written) = blocking(move || {
-                let written = partial.file.write_all(&data).and_then(|()| {
-                    partial.unsynced += data.len() as u64;
-                    if partial.unsynced < SYNC_EVERY {
-                        return Ok(());
-                    }
-                    partial.unsynced = 0;
-                    partial.file.sync_data()
-                });
-                partial.hasher.update(&data);
-                partial.received += data.len() as u64;
-                Ok::<_, FileError>((partial, written))
-            })
-            .await?;
-            partial = back;
-            written.map(|()| partial.received).map_err(|err| {
-                // What reached the disk is unknown: read it back on the next chunk.
-                FileError::Io(err)
-            })
-        };
-        if !matches!(result, Err(FileError::Io(_))) {
-            *guard = Some(partial);
-        }
-        result
+        blocking(move || {
+            let mut partial = match slot.take() {
+                Some(partial) => partial,
+                None => resume_partial(&path)?,
+            };
+            let end = offset.saturating_add(data.len() as u64);
+            let result = if end <= partial.received {
+                Ok(partial.received)
+            } else if offset != partial.received {
+                Err(FileError::Offset {
+                    expected: partial.received,
+                })
+            } else if end > size {
+                Err(FileError::TooLong)
+            } else {
+                write_chunk(&mut partial, &data).map(|()| partial.received)
+            };
+            // After a failed write, what reached the disk is unknown: the next chunk reads
+            // the partial file back.
+            if !matches!(result, Err(FileError::Io(_))) {
+                *slot = Some(partial);
+            }
+            result
+        })
+        .await
     }
 
     /// Checks a complete upload against its checksum and makes it a blob; a mismatch
@@ -267,6 +257,20 @@ fn parse_hex(name: &str) -> Option<[u8; 32]> {
     let mut digest = [0; 32];
     hex::decode_to_slice(name, &mut digest).ok()?;
     Some(digest)
+}
+
+/// Writes a chunk at the end of a partial file, syncing every [`SYNC_EVERY`] bytes, and
+/// hashes it.
+fn write_chunk(partial: &mut Partial, data: &[u8]) -> Result<(), FileError> {
+    partial.file.write_all(data)?;
+    partial.hasher.update(data);
+    partial.received += data.len() as u64;
+    partial.unsynced += data.len() as u64;
+    if partial.unsynced >= SYNC_EVERY {
+        partial.unsynced = 0;
+        partial.file.sync_data()?;
+    }
+    Ok(())
 }
 
 /// Opens a partial file to continue it, hashing what it already holds.
@@ -415,6 +419,29 @@ mod tests {
             .await
             .unwrap();
         assert!(files.has_blob(&sha(b"first half second half")));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_dropped_halfway_is_whole_before_the_upload_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Arc::new(Files::open(dir.path()).unwrap());
+        let bytes: Vec<u8> = (0..24 << 20).map(|i: u32| (i % 251) as u8).collect();
+        let size = bytes.len() as u64;
+        for (round, id) in (0..5).map(|n| (n, UploadId(10 + n))) {
+            let first = Bytes::copy_from_slice(&bytes[..16 << 20]);
+            let writing = tokio::spawn({
+                let files = Arc::clone(&files);
+                async move { files.append(id, 0, first, size).await }
+            });
+            // Dropped at a different point each round: before, during or after its write.
+            tokio::time::sleep(std::time::Duration::from_millis(round * 3)).await;
+            writing.abort();
+            let from = files.received(id).await.unwrap();
+            assert!(from == 0 || from == 16 << 20, "round {round}: {from}");
+            let rest = Bytes::copy_from_slice(&bytes[from as usize..]);
+            files.append(id, from, rest, size).await.unwrap();
+            files.finish(id, size, sha(&bytes)).await.unwrap();
+        }
     }
 
     #[tokio::test]
