@@ -4,31 +4,19 @@
 //! Run with `cargo bench -p chat-server --bench fanout --features bench-hooks`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use bytes::Bytes;
 use chat_proto::{Body, Message, MessageId, Role, RoomName, Target, UserName};
-use chat_server::bench_hooks::{Hub, Outbound, SessionHandle};
+use chat_server::bench_hooks::{Hub, Outbound, Queue, SessionHandle};
 use chat_server::store::{CommitListener, ConversationId, RoomRecord};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use tokio::sync::mpsc;
 
-/// One member's queue, as its connection's writer sees it.
-struct Queue {
-    frames_rx: mpsc::Receiver<Bytes>,
-    queued: Arc<AtomicUsize>,
-}
-
-impl Queue {
-    /// Empties the queue as a writer would, byte count included.
-    fn drain(&mut self) {
-        while self.frames_rx.try_recv().is_ok() {}
-        self.queued.store(0, Ordering::Relaxed);
-    }
+/// Empties a member's queue as its connection's writer would.
+fn drain(queue: &Queue) {
+    while queue.try_recv().is_some() {}
 }
 
 /// A room of `members` online members, each with its own queue.
-fn room_of(members: usize) -> (Arc<Hub>, Vec<Queue>) {
+fn room_of(members: usize) -> (Arc<Hub>, Vec<Arc<Queue>>) {
     let hub = Arc::new(Hub::default());
     let room = RoomName::new("bench").unwrap();
     let names: Vec<UserName> = (0..members)
@@ -46,21 +34,17 @@ fn room_of(members: usize) -> (Arc<Hub>, Vec<Queue>) {
     }]);
     let mut queues = Vec::with_capacity(members);
     for (id, name) in names.iter().enumerate() {
-        let (frames_tx, frames_rx) = mpsc::channel(1024);
-        let (outbound, byte_count) = Outbound::new(frames_tx);
+        let (outbound, queue) = Outbound::new(1024);
         let session = SessionHandle {
             id: id as u64,
             outbound,
         };
         hub.connect(name, session);
-        queues.push(Queue {
-            frames_rx,
-            queued: byte_count,
-        });
+        queues.push(queue);
     }
     // Presence announcements queued while connecting are not part of the measure.
-    for queue in &mut queues {
-        queue.drain();
+    for queue in &queues {
+        drain(queue);
     }
     (hub, queues)
 }
@@ -78,7 +62,7 @@ fn message(id: u64) -> Message {
 fn fanout_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("fan-out one message");
     for members in [10, 100, 1000] {
-        let (hub, mut queues) = room_of(members);
+        let (hub, queues) = room_of(members);
         let mut next = 0;
         group.throughput(Throughput::Elements(members as u64));
         group.bench_with_input(BenchmarkId::from_parameter(members), &members, |b, _| {
@@ -87,8 +71,8 @@ fn fanout_benches(c: &mut Criterion) {
                 hub.message(&message(next));
                 // Emptied at once, as each connection's writer would, so that no queue
                 // fills and marks its client too slow.
-                for queue in &mut queues {
-                    queue.drain();
+                for queue in &queues {
+                    drain(queue);
                 }
             });
         });

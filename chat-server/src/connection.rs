@@ -8,7 +8,6 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,10 +20,10 @@ use futures::future::{self, FutureExt};
 use futures::stream::FuturesUnordered;
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
-use crate::outbound::Outbound;
+use crate::outbound::{Outbound, Queue};
 use crate::requests::{self, Reply};
 use crate::session::{self, LoggedIn};
 use crate::shared::Shared;
@@ -40,18 +39,40 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Serves one connection until it closes.
-pub async fn serve<S>(shared: Arc<Shared>, stream: S, peer: SocketAddr, shutdown: CancellationToken)
+///
+/// The stream is split before the future that lives as long as the connection is made: an
+/// async function keeps room for its arguments for as long as it runs, and the TLS stream
+/// is over a kilobyte that the halves already hold.
+pub fn serve<S>(
+    shared: Arc<Shared>,
+    stream: S,
+    peer: SocketAddr,
+    shutdown: CancellationToken,
+) -> impl Future<Output = ()> + Send
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (read, write) = tokio::io::split(stream);
-    let (frames_tx, frames_rx) = mpsc::channel(shared.config.limits.outbound_queue);
+    serve_halves(shared, read, write, peer, shutdown)
+}
+
+async fn serve_halves<S>(
+    shared: Arc<Shared>,
+    read: ReadHalf<S>,
+    write: WriteHalf<S>,
+    peer: SocketAddr,
+    shutdown: CancellationToken,
+) where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
     let (last_tx, last_rx) = oneshot::channel();
     let write_failed = CancellationToken::new();
-    let (outbound, queued) = Outbound::new(frames_tx);
+    let (outbound, queue) = Outbound::new(shared.config.limits.outbound_queue);
+    // However this future ends, even dropped at shutdown, the writer is let go.
+    let _closes_queue = CloseOnDrop(Arc::clone(&queue));
     let writer = tokio::spawn(write_loop(
         codec::server_writer(write),
-        Queue { frames_rx, queued },
+        queue,
         last_rx,
         write_failed.clone(),
     ));
@@ -69,9 +90,11 @@ where
     let mut reader = codec::server_reader(read, connection.shared.config.limits.max_frame_len);
     let reason = connection.run(&mut reader, &shutdown).await;
     let closed_by_us = reason.is_some();
-    let finishing = connection.finish(reason, last_tx, writer);
+    // Boxed, as is the lingering: logging out takes a large future, and this one would
+    // otherwise keep room for it while the connection is open.
+    let finishing = Box::pin(connection.finish(reason, last_tx, writer));
     if closed_by_us {
-        linger(reader, finishing).await;
+        Box::pin(linger(reader, finishing)).await;
     } else {
         finishing.await;
     }
@@ -392,7 +415,7 @@ impl Connection {
         if let Some(reason) = &reason {
             tracing::debug!(code = reason.code.as_str(), "closing connection");
         }
-        // The writer ends once every sender of the queue is gone (ours here, the hub's at
+        // The writer ends once the queue is closed and empty (the hub let go of it at
         // log-out) and it has the closing frame, or knows there is none.
         match reason.and_then(|reason| codec::encode(&ServerFrame::Closing(reason)).ok()) {
             Some(frame) => {
@@ -400,7 +423,7 @@ impl Connection {
             }
             None => drop(last_tx),
         }
-        drop(self.outbound);
+        self.outbound.close();
         let abort = writer.abort_handle();
         if tokio::time::timeout(DRAIN_TIMEOUT, writer).await.is_err() {
             abort.abort();
@@ -408,30 +431,19 @@ impl Connection {
     }
 }
 
-/// The receiving side of a connection's queue, keeping its count of bytes.
-struct Queue {
-    frames_rx: mpsc::Receiver<Bytes>,
-    queued: Arc<AtomicUsize>,
-}
+/// Closes a connection's queue when dropped.
+struct CloseOnDrop(Arc<Queue>);
 
-impl Queue {
-    async fn recv(&mut self) -> Option<Bytes> {
-        let frame = self.frames_rx.recv().await?;
-        self.queued.fetch_sub(frame.len(), Ordering::Relaxed);
-        Some(frame)
-    }
-
-    fn try_recv(&mut self) -> Option<Bytes> {
-        let frame = self.frames_rx.try_recv().ok()?;
-        self.queued.fetch_sub(frame.len(), Ordering::Relaxed);
-        Some(frame)
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 
 /// Writes queued frames, many per flush, then the closing frame if there is one.
 async fn write_loop<W: AsyncWrite>(
     mut sink: ServerWriter<WriteHalf<W>>,
-    mut queue: Queue,
+    queue: Arc<Queue>,
     last_rx: oneshot::Receiver<Bytes>,
     write_failed: CancellationToken,
 ) {

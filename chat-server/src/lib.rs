@@ -37,7 +37,7 @@ pub use config::{Config, Limits, TlsSource};
 #[doc(hidden)]
 pub mod bench_hooks {
     pub use crate::hub::{Hub, SessionHandle};
-    pub use crate::outbound::Outbound;
+    pub use crate::outbound::{Outbound, Queue};
 }
 pub use server::Server;
 pub use store::Durability;

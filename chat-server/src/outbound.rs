@@ -1,11 +1,16 @@
-//! The sending side of a connection's bounded queue of encoded frames.
+//! A connection's bounded queue of encoded frames: the hub and the connection's reader put
+//! frames in ([`Outbound`]), the connection's writer takes them out ([`Queue`]).
+//!
+//! A deque under a lock rather than a channel: an idle connection's queue holds no buffer
+//! at all (a channel keeps a block of slots for as long as it lives, a kilobyte here), and
+//! most of the server's connections are idle.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use chat_proto::{ServerFrame, codec};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Most bytes queued for one connection: 32 of the largest file chunks. The queue is
@@ -16,23 +21,41 @@ pub const MAX_QUEUED_BYTES: usize = 32 * chat_proto::MAX_CHUNK;
 /// Where the hub and the connection's reader put frames for the connection's writer.
 #[derive(Clone)]
 pub struct Outbound {
-    frames_tx: mpsc::Sender<Bytes>,
-    /// Bytes in the queue; the writer takes off what it dequeues.
-    queued: Arc<AtomicUsize>,
+    queue: Arc<Queue>,
     /// Cancelled when the queue overflows: the client is too slow and must go.
     pub too_slow: CancellationToken,
 }
 
+/// The frames waiting for the writer.
+pub struct Queue {
+    waiting: Mutex<Waiting>,
+    /// Wakes the writer; a wake-up given while it is busy is kept for its next wait.
+    wake: Notify,
+    max_frames: usize,
+}
+
+#[derive(Default)]
+struct Waiting {
+    frames: VecDeque<Bytes>,
+    bytes: usize,
+    /// No frame is taken any more; the writer ends once the queue is empty.
+    closed: bool,
+}
+
 impl Outbound {
-    /// A queue's sending side, and the count of its bytes for the writer to decrease.
-    pub fn new(frames_tx: mpsc::Sender<Bytes>) -> (Self, Arc<AtomicUsize>) {
-        let queued = Arc::new(AtomicUsize::new(0));
+    /// A queue of at most `max_frames` frames and [`MAX_QUEUED_BYTES`] bytes: its sending
+    /// side, and the writer's.
+    pub fn new(max_frames: usize) -> (Self, Arc<Queue>) {
+        let queue = Arc::new(Queue {
+            waiting: Mutex::default(),
+            wake: Notify::new(),
+            max_frames,
+        });
         let outbound = Self {
-            frames_tx,
-            queued: queued.clone(),
+            queue: Arc::clone(&queue),
             too_slow: CancellationToken::new(),
         };
-        (outbound, queued)
+        (outbound, queue)
     }
 
     /// Queues a frame without waiting. The queue's bounds are the connection's share of
@@ -43,21 +66,125 @@ impl Outbound {
         if self.too_slow.is_cancelled() {
             return;
         }
-        let len = frame.len();
-        if self.queued.fetch_add(len, Ordering::Relaxed) + len > MAX_QUEUED_BYTES {
-            self.queued.fetch_sub(len, Ordering::Relaxed);
-            self.too_slow.cancel();
-            return;
+        {
+            let mut waiting = self.queue.lock();
+            if waiting.closed {
+                return;
+            }
+            let full = waiting.frames.len() >= self.queue.max_frames
+                || waiting.bytes + frame.len() > MAX_QUEUED_BYTES;
+            if full {
+                drop(waiting);
+                self.too_slow.cancel();
+                return;
+            }
+            waiting.bytes += frame.len();
+            waiting.frames.push_back(frame);
         }
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.frames_tx.try_send(frame) {
-            self.queued.fetch_sub(len, Ordering::Relaxed);
-            self.too_slow.cancel();
-        }
+        self.queue.wake.notify_one();
+    }
+
+    /// Takes no more frames: the writer sends what is queued, then ends.
+    pub fn close(&self) {
+        self.queue.close();
     }
 
     /// Encodes and queues a frame meant for this connection alone.
     pub fn push_frame(&self, frame: &ServerFrame) -> Result<(), codec::CodecError> {
         self.push(codec::encode(frame)?);
         Ok(())
+    }
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, Waiting> {
+        self.waiting.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next frame, waiting for one; `None` once the queue is closed and empty.
+    pub async fn recv(&self) -> Option<Bytes> {
+        loop {
+            {
+                let mut waiting = self.lock();
+                if let Some(frame) = waiting.take() {
+                    return Some(frame);
+                }
+                if waiting.closed {
+                    return None;
+                }
+                // Going idle: give the buffer back, so that a quiet connection holds none.
+                waiting.frames = VecDeque::new();
+            }
+            self.wake.notified().await;
+        }
+    }
+
+    /// The next frame if there is one now.
+    pub fn try_recv(&self) -> Option<Bytes> {
+        self.lock().take()
+    }
+
+    /// Takes no more frames: the writer sends what is queued, then ends.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.wake.notify_one();
+    }
+}
+
+impl Waiting {
+    fn take(&mut self) -> Option<Bytes> {
+        let frame = self.frames.pop_front()?;
+        self.bytes -= frame.len();
+        Some(frame)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn frames_come_out_in_order_until_the_queue_is_closed_and_empty() {
+        let (outbound, queue) = Outbound::new(8);
+        outbound.push(Bytes::from_static(b"one"));
+        outbound.push(Bytes::from_static(b"two"));
+        let writer = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move {
+                let mut got = Vec::new();
+                while let Some(frame) = queue.recv().await {
+                    got.push(frame);
+                }
+                got
+            }
+        });
+        tokio::task::yield_now().await;
+        outbound.push(Bytes::from_static(b"three"));
+        queue.close();
+        outbound.push(Bytes::from_static(b"after the close"));
+        let got = writer.await.unwrap();
+        assert_eq!(got, [&b"one"[..], b"two", b"three"].map(Bytes::from_static));
+        assert!(!outbound.too_slow.is_cancelled());
+    }
+
+    #[test]
+    fn too_many_frames_or_bytes_mark_the_client_too_slow_and_drop_the_rest() {
+        let (outbound, queue) = Outbound::new(2);
+        for _ in 0..3 {
+            outbound.push(Bytes::from_static(b"x"));
+        }
+        assert!(outbound.too_slow.is_cancelled());
+        outbound.push(Bytes::from_static(b"y"));
+        assert_eq!(queue.try_recv(), Some(Bytes::from_static(b"x")));
+        assert_eq!(queue.try_recv(), Some(Bytes::from_static(b"x")));
+        assert_eq!(queue.try_recv(), None);
+
+        let (outbound, queue) = Outbound::new(1000);
+        let chunk = Bytes::from(vec![0; chat_proto::MAX_CHUNK]);
+        for _ in 0..=MAX_QUEUED_BYTES / chat_proto::MAX_CHUNK {
+            outbound.push(chunk.clone());
+        }
+        assert!(outbound.too_slow.is_cancelled());
+        assert_eq!(queue.lock().bytes, MAX_QUEUED_BYTES);
     }
 }

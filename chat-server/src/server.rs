@@ -183,7 +183,9 @@ async fn accept(
     accepted: Accepted,
     stop: CancellationToken,
 ) {
-    let Some(stream) = handshake(&shared, &acceptor, accepted.tcp).await else {
+    // Boxed: the half-built TLS stream and its timer are needed only until the handshake
+    // ends, and a task keeps room for its largest state for as long as it lives.
+    let Some(stream) = Box::pin(handshake(&shared, &acceptor, accepted.tcp)).await else {
         return;
     };
     tracing::info!("connection opened");
