@@ -83,6 +83,7 @@ async fn serve_halves<S>(
         outbound,
         session: None,
         in_flight: FuturesUnordered::new(),
+        queued_chunks: 0,
         last_send: None,
         last_chunk: None,
         write_failed,
@@ -123,9 +124,10 @@ struct Connection {
     outbound: Outbound,
     session: Option<Arc<LoggedIn>>,
     /// Requests whose replies are pending, bounded by `requests_in_flight`.
-    in_flight: FuturesUnordered<
-        futures::future::BoxFuture<'static, (RequestId, Result<Response, ErrorReply>)>,
-    >,
+    in_flight: FuturesUnordered<futures::future::BoxFuture<'static, Answered>>,
+    /// Upload chunks among them, bounded by [`MAX_QUEUED_CHUNKS`]: each holds its bytes
+    /// until its turn to be written.
+    queued_chunks: usize,
     /// Cancelled by the writer when the socket fails, so that reading stops too.
     write_failed: CancellationToken,
     /// Resolves once the last send this connection queued is committed (or has failed).
@@ -137,6 +139,45 @@ struct Connection {
     /// failed). The next chunk is written after it, and a request that completes in place
     /// waits for it, so that `FinishUpload` finds every byte sent before it.
     last_chunk: Option<future::Shared<oneshot::Receiver<()>>>,
+}
+
+/// Most upload chunks one connection has waiting to be written; it reads no further frames
+/// until one is. Twice the client's window, so that an upload never waits on it.
+const MAX_QUEUED_CHUNKS: usize = 16;
+
+/// A request's reply, ready to send.
+struct Answered {
+    id: RequestId,
+    result: Result<Response, ErrorReply>,
+    /// It was an upload chunk's.
+    chunk: bool,
+}
+
+impl Answered {
+    fn request(id: RequestId, result: Result<Response, ErrorReply>) -> Self {
+        Self {
+            id,
+            result,
+            chunk: false,
+        }
+    }
+
+    fn chunk(id: RequestId, result: Result<Response, ErrorReply>) -> Self {
+        Self {
+            id,
+            result,
+            chunk: true,
+        }
+    }
+}
+
+/// Whether a request needs every chunk queued before it written first: finishing or
+/// cancelling an upload, or asking where one stands.
+fn ends_or_restarts_an_upload(request: &Request) -> bool {
+    matches!(
+        request,
+        Request::StartUpload { .. } | Request::FinishUpload { .. } | Request::CancelUpload { .. }
+    )
 }
 
 /// How a request is scheduled against the others of its connection.
@@ -212,11 +253,12 @@ impl Connection {
                     return Some(ErrorReply::new(ErrorCode::NotLoggedIn, "login timed out"));
                 }
                 () = &mut idle_deadline => return Some(ErrorCode::Idle.into()),
-                Some((id, result)) = self.in_flight.next() => {
-                    self.reply(id, result);
+                Some(answered) = self.in_flight.next() => {
+                    self.answer(answered);
                     continue;
                 }
-                frame = frames.next(), if self.in_flight.len() < max_in_flight => frame,
+                frame = frames.next(), if self.in_flight.len() < max_in_flight
+                    && self.queued_chunks < MAX_QUEUED_CHUNKS => frame,
             };
             idle_deadline
                 .as_mut()
@@ -302,7 +344,7 @@ impl Connection {
             (Some(session), request) => {
                 let kind = Kind::of(&request);
                 let session = Arc::clone(session);
-                if matches!(kind, Kind::Membership) {
+                if ends_or_restarts_an_upload(&request) {
                     self.chunks_written().await;
                 }
                 let reply: Reply = requests::begin(&self.shared, &session, request).await;
@@ -316,13 +358,14 @@ impl Connection {
                     Kind::Chunk => {
                         let (written_tx, written_rx) = oneshot::channel();
                         let previous = self.last_chunk.replace(written_rx.shared());
+                        self.queued_chunks += 1;
                         self.in_flight.push(Box::pin(async move {
                             if let Some(previous) = previous {
                                 let _ = previous.await;
                             }
                             let result = reply.await;
                             let _ = written_tx.send(());
-                            (id, result)
+                            Answered::chunk(id, result)
                         }));
                     }
                     Kind::Send => {
@@ -331,7 +374,7 @@ impl Connection {
                         self.in_flight.push(Box::pin(async move {
                             let result = reply.await;
                             let _ = committed_tx.send(());
-                            (id, result)
+                            Answered::request(id, result)
                         }));
                     }
                     Kind::Read => {
@@ -340,7 +383,7 @@ impl Connection {
                             if let Some(committed) = last_send {
                                 let _ = committed.await;
                             }
-                            (id, reply.await)
+                            Answered::request(id, reply.await)
                         }));
                     }
                 }
@@ -357,7 +400,7 @@ impl Connection {
         loop {
             tokio::select! {
                 _ = &mut written => return,
-                Some((id, result)) = self.in_flight.next() => self.reply(id, result),
+                Some(answered) = self.in_flight.next() => self.answer(answered),
             }
         }
     }
@@ -380,6 +423,13 @@ impl Connection {
                 None
             }
         }
+    }
+
+    fn answer(&mut self, answered: Answered) {
+        if answered.chunk {
+            self.queued_chunks -= 1;
+        }
+        self.reply(answered.id, answered.result);
     }
 
     fn reply(&self, id: RequestId, result: Result<Response, ErrorReply>) {
@@ -466,6 +516,7 @@ async fn write_loop<W: AsyncWrite>(
     .await;
     if let Err(err) = result {
         tracing::debug!(error = %err, "write failed");
+        queue.abandon();
         write_failed.cancel();
     }
 }

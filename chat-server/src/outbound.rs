@@ -129,6 +129,14 @@ impl Queue {
         self.lock().closed = true;
         self.wake.notify_one();
     }
+
+    /// Takes no more frames and drops those queued: the writer cannot send them.
+    pub fn abandon(&self) {
+        let mut waiting = self.lock();
+        waiting.closed = true;
+        waiting.frames = VecDeque::new();
+        waiting.bytes = 0;
+    }
 }
 
 impl Waiting {

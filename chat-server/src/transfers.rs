@@ -136,6 +136,10 @@ impl Unfinished {
     fn forget(&self, id: UploadId) {
         self.rows().remove(&id);
     }
+
+    fn knows(&self, id: UploadId) -> bool {
+        self.rows().contains_key(&id)
+    }
 }
 
 /// The caller's own upload.
@@ -176,6 +180,11 @@ pub async fn chunk(
     // another while it reads on.
     let shared = Arc::clone(shared);
     Ok(Box::pin(async move {
+        // Finished, cancelled or expired while the chunk waited its turn: writing it
+        // would bring a removed upload's partial file back.
+        if !shared.uploads.knows(id) {
+            return Err(ErrorCode::NoSuchUpload.into());
+        }
         shared.files.append(id, offset, data.0, upload.size).await?;
         Ok(Response::Done)
     }))

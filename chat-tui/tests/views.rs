@@ -1046,6 +1046,28 @@ fn the_progress_bar_fills_with_the_bytes_done() {
 }
 
 #[test]
+fn transfers_beyond_the_pane_are_counted_even_on_a_single_row() {
+    // Seven rows leave the pane one; twenty leave it three.
+    for (height, uploads, bars, counted) in [
+        (7, 3, 1, "/cancel 1 · +2 more"),
+        (20, 4, 2, "+2 more: /cancel stops them all"),
+    ] {
+        let mut app = chat(100, height);
+        for n in 0..uploads {
+            type_text(&mut app, &format!("/send /tmp/{n}.bin"));
+            app.update(key(KeyCode::Enter));
+        }
+        let screen = text(draw(&app, 100, height).backend().buffer());
+        let bar_rows = screen
+            .lines()
+            .filter(|row| row.contains("starting…"))
+            .count();
+        assert_eq!(bar_rows, bars, "{screen}");
+        assert!(screen.contains(counted), "{screen}");
+    }
+}
+
+#[test]
 fn the_file_picked_is_highlighted_and_the_status_line_says_what_keys_do() {
     let mut app = chat(140, 20);
     app.update(file_message(

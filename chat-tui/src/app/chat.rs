@@ -388,10 +388,10 @@ impl App {
 
     /// Shows conversation `index`, fetching what it needs.
     pub(super) fn show(&mut self, index: usize) -> Vec<Effect> {
+        self.leave_files();
         if index >= self.conversations.len() {
             return Vec::new();
         }
-        self.leave_files();
         let target = &self.conversations[index].target;
         if let Some(shown) = self.current().map(|c| &c.target)
             && shown != target

@@ -63,15 +63,12 @@ impl App {
         if self.focus != Focus::Files {
             return None;
         }
-        let id = self.selected_file?;
-        self.current()?
-            .entries
-            .iter()
-            .rev()
-            .find_map(|entry| match entry {
-                Entry::Message(line) if line.id == id => line.file.as_ref(),
-                _ => None,
-            })
+        let (target, id) = self.selected_file.as_ref()?;
+        let chat = self.current().filter(|chat| chat.target == *target)?;
+        chat.entries.iter().rev().find_map(|entry| match entry {
+            Entry::Message(line) if line.id == *id => line.file.as_ref(),
+            _ => None,
+        })
     }
 
     pub(super) fn leave_files(&mut self) {
@@ -83,9 +80,10 @@ impl App {
 
     /// Moves the pick to the next file older or newer than it.
     fn step_file(&mut self, side: Side) -> Vec<Effect> {
-        let Some((chat, picked)) = self.current().zip(self.selected_file) else {
+        let Some((chat, picked)) = self.current().zip(self.selected_file.as_ref()) else {
             return Vec::new();
         };
+        let picked = picked.1;
         let entries = &chat.entries;
         let at = entries.iter().rposition(|e| e.id() == Some(picked));
         let next = match (side, at) {
@@ -113,7 +111,10 @@ impl App {
 
     /// Picks the file posted in message `id` and scrolls it into view.
     fn pick_file(&mut self, id: MessageId) -> Vec<Effect> {
-        self.selected_file = Some(id);
+        let Some(target) = self.current().map(|chat| chat.target.clone()) else {
+            return Vec::new();
+        };
+        self.selected_file = Some((target, id));
         let (width, height) = self.view_size();
         let clock = self.settings.clock;
         if let Some(chat) = self.conversations.get_mut(self.current)

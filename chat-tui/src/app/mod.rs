@@ -215,8 +215,8 @@ pub struct App {
     pub focus: Focus,
     /// The highlighted row of the focused rooms or members pane.
     pub selected: usize,
-    /// The message whose file is picked while the files focus is on.
-    pub selected_file: Option<MessageId>,
+    /// The message whose file is picked while the files focus is on, and where it is.
+    pub selected_file: Option<(Target, MessageId)>,
     pub input: Input,
     pub completion: Option<Completion>,
     pub overlay: Option<Overlay>,

@@ -83,8 +83,9 @@ impl Scroll {
     }
 
     /// Moves the view the least that brings the whole of entry `index` into a view
-    /// `view_height` rows tall: one below the view or cut at its top comes to the bottom
-    /// row; one already in view stays where it is.
+    /// `view_height` rows tall: one below the view, or whose last rows are, comes up to
+    /// the bottom row; one above, or cut at the top, comes down to the top row; one in
+    /// view stays. Only the entries between the view and `index` are measured.
     pub fn reveal(
         &mut self,
         index: usize,
@@ -95,15 +96,25 @@ impl Scroll {
         let Some(bottom) = self.bottom_index(len).filter(|_| index < len) else {
             return;
         };
-        let in_view = index < bottom || (index == bottom && self.rows == 0);
-        let rows_from_its_top = || {
-            let rows: usize = (index..=bottom).map(&height).sum();
-            rows.saturating_sub(self.rows)
-        };
-        if !in_view || rows_from_its_top() > view_height {
+        if index > bottom || (index == bottom && self.rows > 0) {
             self.below = len - 1 - index;
             self.rows = 0;
+            return;
         }
+        // Rows from the bottom of the view up to the top of `index`, counted no further
+        // than the view reaches.
+        let mut rows = height(bottom).saturating_sub(self.rows);
+        let mut at = bottom;
+        while at > index && rows <= view_height {
+            at -= 1;
+            rows += height(at);
+        }
+        if rows <= view_height {
+            return;
+        }
+        self.below = len - 1 - index;
+        self.rows = 0;
+        self.down(view_height.saturating_sub(height(index)), len, &height);
     }
 
     /// Records that `count` entries were added at the bottom: a view that is not following
@@ -176,11 +187,15 @@ mod tests {
         let mut scroll = Scroll::default();
         scroll.reveal(8, 10, 5, two_rows);
         assert!(scroll.at_bottom());
+        // Cut at the top: it comes down to the top row, one row of entry 9 going below.
         scroll.reveal(7, 10, 5, two_rows);
-        assert_eq!(scroll, Scroll { below: 2, rows: 0 });
-        scroll.reveal(6, 10, 5, two_rows);
-        assert_eq!(scroll, Scroll { below: 2, rows: 0 });
-        // Below the view, or its bottom row hidden: it comes to the bottom.
+        assert_eq!(scroll, Scroll { below: 0, rows: 1 });
+        scroll.reveal(8, 10, 5, two_rows);
+        assert_eq!(scroll, Scroll { below: 0, rows: 1 });
+        // Far above: the same, at the top row.
+        scroll.reveal(2, 10, 5, two_rows);
+        assert_eq!(scroll, Scroll { below: 5, rows: 1 });
+        // Below the view, or its last row hidden: it comes up to the bottom row.
         scroll.reveal(9, 10, 5, two_rows);
         assert!(scroll.at_bottom());
         let mut cut = Scroll { below: 1, rows: 1 };
@@ -189,6 +204,19 @@ mod tests {
         // Nothing there: nothing moves.
         cut.reveal(10, 10, 5, two_rows);
         assert_eq!(cut, Scroll { below: 1, rows: 0 });
+    }
+
+    #[test]
+    fn revealing_measures_only_the_entries_it_passes() {
+        let measured = std::cell::Cell::new(0);
+        let counted = |_: usize| {
+            measured.set(measured.get() + 1);
+            2
+        };
+        let mut scroll = Scroll::default();
+        scroll.reveal(10, 100_000, 5, counted);
+        assert!(measured.get() < 10, "{}", measured.get());
+        assert_eq!(scroll.bottom_index(100_000), Some(12));
     }
 
     #[test]

@@ -42,9 +42,14 @@ fn visible_rows<'a>(app: &App, chat: &'a Conversation, area: Rect) -> Vec<Line<'
     }
     let mut skip = chat.scroll.rows;
     let mut index = chat.scroll.bottom_index(chat.entries.len());
+    let picked = app
+        .picked_file()
+        .and(app.selected_file.as_ref().map(|(_, id)| *id));
     while let Some(at) = index.filter(|_| rows.len() < height) {
         let layout = EntryRows::of(&chat.entries, at, width, app.settings.clock);
-        let lines = entry_lines(app, &chat.entries[at], &layout, area.width);
+        let entry = &chat.entries[at];
+        let is_picked = picked.is_some() && entry.id() == picked;
+        let lines = entry_lines(app, entry, &layout, area.width, is_picked);
         rows.extend(lines.into_iter().rev().skip(skip));
         skip = 0;
         index = at.checked_sub(1);
@@ -79,12 +84,14 @@ enum Prefix<'a> {
     Pending,
 }
 
-/// The rows of one entry: its day separator, then its text.
+/// The rows of one entry: its day separator, then its text, reversed when it is the file
+/// picked.
 fn entry_lines<'a>(
     app: &App,
     entry: &'a Entry,
     layout: &EntryRows,
     view_width: u16,
+    picked: bool,
 ) -> Vec<Line<'a>> {
     let clock = app.settings.clock;
     let mut lines = Vec::with_capacity(layout.height());
@@ -97,7 +104,6 @@ fn entry_lines<'a>(
     let (sender, style) = sender_and_style(app, entry);
     let time = clock.time_of_day(entry.ts_ms());
     let body = entry.body();
-    let picked = app.picked_file().is_some() && entry.id() == app.selected_file;
     for (row, range) in layout.text.iter().enumerate() {
         let prefix = if row == 0 {
             Prefix::Time(time.clone(), sender.clone())

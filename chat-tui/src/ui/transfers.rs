@@ -1,6 +1,8 @@
 //! The transfers pane: a progress bar for each upload and download under way, with its
 //! bytes, rate, time left and how to cancel it, one row each above the status line.
 
+use std::fmt::Write;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Style, Stylize};
@@ -19,11 +21,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let count = app.transfers.len();
-    let shown = if count > rows { rows - 1 } else { rows };
-    for (y, transfer) in (area.y..).zip(app.transfers.iter().take(shown)) {
-        bar(transfer, app, Rect::new(area.x, y, area.width, 1), buf);
+    // The transfers beyond the pane are counted on a row of their own, or, when the pane
+    // has a single row, beside its one bar.
+    let (shown, more_row) = match count.checked_sub(rows) {
+        Some(over) if over > 0 && rows > 1 => (rows - 1, true),
+        _ => (rows.min(count), false),
+    };
+    let rows_shown = (area.y..).zip(app.transfers.iter().take(shown));
+    for (n, (y, transfer)) in rows_shown.enumerate() {
+        let beyond = if more_row || n + 1 < shown {
+            0
+        } else {
+            count - shown
+        };
+        bar(
+            transfer,
+            beyond,
+            app,
+            Rect::new(area.x, y, area.width, 1),
+            buf,
+        );
     }
-    if count > shown {
+    if more_row {
         let more = format!(" +{} more: /cancel stops them all", count - shown);
         buf.set_stringn(
             area.x,
@@ -35,9 +54,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// One transfer's row: `[1] ↑ slides.odp ━━━━━━━━──── 75% 3.0 MB of 4.0 MB … /cancel 1`.
-fn bar(transfer: &Transfer, app: &App, area: Rect, buf: &mut Buffer) {
-    let figures = format!(" {} · /cancel {} ", transfer.figures(), transfer.number);
+/// One transfer's row: `[1] ↑ slides.odp ━━━━━━━━──── 75% 3.0 MB of 4.0 MB … /cancel 1`,
+/// with `+N` after it when `beyond` more transfers have no row.
+fn bar(transfer: &Transfer, beyond: usize, app: &App, area: Rect, buf: &mut Buffer) {
+    let mut figures = format!(" {} · /cancel {}", transfer.figures(), transfer.number);
+    if beyond > 0 {
+        let _ = write!(figures, " · +{beyond} more");
+    }
+    figures.push(' ');
     let figures_width = (width(&figures) as u16).min(area.width);
     // The name gets at most a third of the row, so that the bar and figures keep theirs.
     let label = cut(
