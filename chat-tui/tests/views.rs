@@ -651,17 +651,8 @@ fn terminals_with_graphics_get_the_picture_in_their_own_escape_sequence() {
     ] {
         let mut picker = Picker::halfblocks();
         picker.set_protocol_type(protocol);
-        let mut app = chat(60, 20);
-        app.update(file_message(90, "red.png", 120, "image/png", 25 * 60));
-        type_text(&mut app, "/view 100");
-        app.update(key(KeyCode::Enter));
-        app.update(Action::Reply(Reply::Previewed {
-            transfer: 1,
-            result: Ok(Preview {
-                name: "red.png".into(),
-                picture: Picture::new(image.clone(), &picker),
-            }),
-        }));
+        let picture = Picture::new(image.clone(), &picker);
+        let app = previewing_picture(chat(60, 20), "red.png", picture);
         let terminal = draw(&app, 60, 20);
         let buffer = terminal.backend().buffer();
         // Every cell's symbol in a row: the picture's one long escape sequence would
@@ -703,15 +694,20 @@ fn colour_map(buffer: &Buffer, red: Color, blue: Color) -> String {
 }
 
 /// `app` with the preview of a posted image open.
-fn previewing(mut app: App) -> App {
-    app.update(file_message(90, "flag.png", 120, "image/png", 25 * 60));
+fn previewing(app: App) -> App {
+    previewing_picture(app, "flag.png", two_colour_picture())
+}
+
+/// `app` with `picture` open in the preview box, posted as `name`.
+fn previewing_picture(mut app: App, name: &str, picture: Picture) -> App {
+    app.update(file_message(90, name, 120, "image/png", 25 * 60));
     type_text(&mut app, "/view 100");
     app.update(key(KeyCode::Enter));
     app.update(Action::Reply(Reply::Previewed {
         transfer: 1,
         result: Ok(Preview {
-            name: "flag.png".into(),
-            picture: two_colour_picture(),
+            name: name.into(),
+            picture,
         }),
     }));
     app

@@ -106,6 +106,20 @@ async fn download(client: &TestClient, file: FileId) -> Result<Vec<u8>, ClientEr
     Ok(bytes)
 }
 
+/// A raw connection, logged in as `user`, for frames the client would not send.
+async fn logged_in_raw(server: &TestServer, user: &TestClient) -> chat_tests::RawConnection {
+    let mut raw = server.raw().await;
+    raw.hello().await;
+    let login = Request::Login {
+        user: user.client.user().clone(),
+        credential: chat_proto::Credential::Password(chat_tests::password_of(
+            user.client.user().as_str(),
+        )),
+    };
+    raw.request(1, login).await.unwrap();
+    raw
+}
+
 fn blobs(server: &TestServer) -> usize {
     walk(&server.data_dir().join("files").join("blobs"))
 }
@@ -402,13 +416,7 @@ async fn a_client_that_asks_for_chunks_without_reading_them_is_cut_off() {
     let general = alice.join_room("general").await;
     let file = upload(&alice, &general, "big.bin", &content(MAX_CHUNK, 9), 1).await;
 
-    let mut raw = server.raw().await;
-    raw.hello().await;
-    let login = Request::Login {
-        user: alice.client.user().clone(),
-        credential: chat_proto::Credential::Password(chat_tests::password_of("alice")),
-    };
-    raw.request(1, login).await.unwrap();
+    let mut raw = logged_in_raw(&server, &alice).await;
     // 200 chunks of 128 KiB, 25 MiB, asked for at once and not read.
     for n in 0..200 {
         let read = Request::Download {
@@ -442,13 +450,7 @@ async fn chunks_sent_without_waiting_are_written_in_order_before_the_finish() {
     // More chunks than the server queues per connection: it reads on as they are written.
     let bytes = content(40 * MAX_CHUNK + 77, 5);
 
-    let mut raw = server.raw().await;
-    raw.hello().await;
-    let login = Request::Login {
-        user: alice.client.user().clone(),
-        credential: chat_proto::Credential::Password(chat_tests::password_of("alice")),
-    };
-    raw.request(1, login).await.unwrap();
+    let mut raw = logged_in_raw(&server, &alice).await;
     let upload = match raw.request(2, start(&general, "f.bin", &bytes, 1)).await {
         Ok(Response::Upload { upload, .. }) => upload,
         other => panic!("expected an upload, got {other:?}"),

@@ -111,6 +111,25 @@ fn arrive(app: &mut App, id: u64, conversation: Target, from: &str, text: &str) 
     }))
 }
 
+/// `app` with a message in the current room posting `name` as file `id`.
+fn posted(app: &mut App, id: u64, name: &str, size: u64, media_type: &str) {
+    let file = chat_proto::FileInfo {
+        id: chat_proto::FileId(id),
+        name: name.into(),
+        size,
+        media_type: media_type.into(),
+        sha256: chat_proto::Sha256([1; 32]),
+    };
+    app.update(Action::Client(ClientEvent::Message {
+        message: Message {
+            body: Body::File(file),
+            ..message(id, general(), "bob", "")
+        },
+        conversation: general(),
+        history: false,
+    }));
+}
+
 fn general() -> Target {
     Target::Room(room("general"))
 }

@@ -1,28 +1,9 @@
 //! Picking a posted file with the keys, driven through the update function: what is
 //! picked, how the pick moves and scrolls into view, and what Enter, `d` and `v` fetch.
 
-use chat_proto::{FileId, FileInfo, Sha256};
+use chat_proto::FileId;
 
 use super::*;
-
-/// A message `id` in #general posting file `id + 100`.
-fn post(app: &mut App, id: u64, name: &str, media_type: &str) {
-    let file = FileInfo {
-        id: FileId(id + 100),
-        name: name.into(),
-        size: 2_000,
-        media_type: media_type.into(),
-        sha256: Sha256([1; 32]),
-    };
-    app.update(Action::Client(ClientEvent::Message {
-        message: Message {
-            body: Body::File(file),
-            ..message(id, general(), "bob", "")
-        },
-        conversation: general(),
-        history: false,
-    }));
-}
 
 fn picked(app: &App) -> Option<FileId> {
     app.picked_file().map(|f| f.id)
@@ -35,25 +16,25 @@ fn pick_key() -> Action {
 #[test]
 fn the_files_key_picks_the_newest_file_and_up_and_down_move_between_files() {
     let mut app = connected();
-    post(&mut app, 10, "a.pdf", "application/pdf");
+    posted(&mut app, 10, "a.pdf", 2_000, "application/pdf");
     arrive(&mut app, 11, general(), "bob", "in between");
-    post(&mut app, 12, "cat.png", "image/png");
+    posted(&mut app, 12, "cat.png", 2_000, "image/png");
     arrive(&mut app, 13, general(), "bob", "after");
 
     app.update(with(KeyCode::Up, KeyModifiers::ALT));
     assert_eq!(app.focus, Focus::Files);
-    assert_eq!(picked(&app), Some(FileId(112)));
+    assert_eq!(picked(&app), Some(FileId(12)));
 
     app.update(key(KeyCode::Up));
-    assert_eq!(picked(&app), Some(FileId(110)));
+    assert_eq!(picked(&app), Some(FileId(10)));
     app.update(key(KeyCode::Up));
-    assert_eq!(picked(&app), Some(FileId(110)));
+    assert_eq!(picked(&app), Some(FileId(10)));
     assert!(app.notice.as_ref().unwrap().text.contains("no older file"));
 
     app.update(key(KeyCode::Char('j')));
-    assert_eq!(picked(&app), Some(FileId(112)));
+    assert_eq!(picked(&app), Some(FileId(12)));
     app.update(key(KeyCode::Down));
-    assert_eq!(picked(&app), Some(FileId(112)));
+    assert_eq!(picked(&app), Some(FileId(12)));
     assert_eq!(
         app.notice.as_ref().unwrap().text,
         "this is the newest file here"
@@ -63,13 +44,13 @@ fn the_files_key_picks_the_newest_file_and_up_and_down_move_between_files() {
 #[test]
 fn enter_and_d_download_the_pick_and_v_previews_it() {
     let mut app = connected();
-    post(&mut app, 12, "cat.png", "image/png");
+    posted(&mut app, 12, "cat.png", 2_000, "image/png");
     app.update(pick_key());
     assert_eq!(
         app.update(key(KeyCode::Enter)),
         [Effect::Download {
             transfer: 1,
-            file: FileId(112),
+            file: FileId(12),
             dest: None,
         }]
     );
@@ -77,7 +58,7 @@ fn enter_and_d_download_the_pick_and_v_previews_it() {
         app.update(key(KeyCode::Char('d'))),
         [Effect::Download {
             transfer: 2,
-            file: FileId(112),
+            file: FileId(12),
             dest: None,
         }]
     );
@@ -85,7 +66,7 @@ fn enter_and_d_download_the_pick_and_v_previews_it() {
         app.update(key(KeyCode::Char('v'))),
         [Effect::Preview {
             transfer: 3,
-            file: FileId(112),
+            file: FileId(12),
         }]
     );
     assert_eq!(app.focus, Focus::Files, "the pick stays for another fetch");
@@ -103,12 +84,12 @@ fn nothing_is_picked_where_no_file_was_posted() {
 #[test]
 fn a_file_far_above_is_scrolled_into_view() {
     let mut app = connected();
-    post(&mut app, 1, "old.pdf", "application/pdf");
+    posted(&mut app, 1, "old.pdf", 2_000, "application/pdf");
     for id in 2..=200 {
         arrive(&mut app, id, general(), "bob", "chatter");
     }
     app.update(pick_key());
-    assert_eq!(picked(&app), Some(FileId(101)));
+    assert_eq!(picked(&app), Some(FileId(1)));
     // It is the top row: the entries in view below it are the ones after it.
     let chat = app.current().unwrap();
     let bottom = chat.scroll.bottom_index(chat.entries.len()).unwrap();
@@ -119,7 +100,7 @@ fn a_file_far_above_is_scrolled_into_view() {
 #[test]
 fn esc_typing_and_switching_conversation_leave_the_pick() {
     let mut app = connected();
-    post(&mut app, 12, "cat.png", "image/png");
+    posted(&mut app, 12, "cat.png", 2_000, "image/png");
     app.update(pick_key());
     app.update(key(KeyCode::Esc));
     assert_eq!((app.focus, picked(&app)), (Focus::Input, None));

@@ -1,31 +1,12 @@
 //! `/view`, driven through the update function: what is refused at once, the effect that
 //! fetches an image, and the box that shows it.
 
-use chat_proto::{FileId, FileInfo, Sha256};
+use chat_proto::FileId;
 use image::DynamicImage;
 use ratatui_image::picker::Picker;
 
 use super::*;
 use crate::preview::{MAX_BYTES, Picture, Preview};
-
-/// `app` with a message in the current room posting `name` as file `id`.
-fn posted(app: &mut App, id: u64, name: &str, size: u64, media_type: &str) {
-    let file = FileInfo {
-        id: FileId(id),
-        name: name.into(),
-        size,
-        media_type: media_type.into(),
-        sha256: Sha256([1; 32]),
-    };
-    app.update(Action::Client(ClientEvent::Message {
-        message: Message {
-            body: Body::File(file),
-            ..message(id, general(), "bob", "")
-        },
-        conversation: general(),
-        history: false,
-    }));
-}
 
 #[test]
 fn an_image_is_fetched_as_a_transfer_and_shown_in_a_box() {
