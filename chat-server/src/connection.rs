@@ -136,8 +136,9 @@ struct Connection {
     /// all before it.
     last_send: Option<future::Shared<oneshot::Receiver<()>>>,
     /// Resolves once the last upload chunk this connection queued is written (or has
-    /// failed). The next chunk is written after it, and a request that completes in place
-    /// waits for it, so that `FinishUpload` finds every byte sent before it.
+    /// failed). The next chunk is written after it, and the upload requests that follow
+    /// (start, finish, cancel) wait for it, so that `FinishUpload` finds every byte sent
+    /// before it.
     last_chunk: Option<future::Shared<oneshot::Receiver<()>>>,
 }
 
