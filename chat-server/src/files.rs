@@ -32,6 +32,8 @@ pub enum FileError {
     Incomplete { received: u64, size: u64 },
     #[error("the bytes do not match the checksum")]
     Mismatch,
+    #[error("the upload was finished, cancelled or expired")]
+    Gone,
     #[error("file storage: {0}")]
     Io(#[from] io::Error),
 }
@@ -120,14 +122,25 @@ impl Files {
     /// The write runs on the blocking pool holding the upload's lock, which it gives back
     /// only when done: if the request is dropped meanwhile (its connection closed), the
     /// next chunk, perhaps from a client that reconnected, still starts after it.
+    ///
+    /// `wanted` says whether the upload still stands. It is asked under the lock, which
+    /// discarding an upload's bytes takes too, and it must say no once a discard may have
+    /// begun: then either the chunk is written before the bytes are deleted, or it finds
+    /// the upload gone and writes nothing, rather than making its partial file again.
     pub async fn append(
         &self,
         id: UploadId,
         offset: u64,
         data: Bytes,
         size: u64,
+        wanted: impl FnOnce() -> bool,
     ) -> Result<u64, FileError> {
         let mut slot = self.slot(id).lock_owned().await;
+        if !wanted() {
+            drop(slot);
+            self.forget(id);
+            return Err(FileError::Gone);
+        }
         let path = self.partial_path(id);
         blocking(move || {
             let mut partial = match slot.take() {
@@ -344,7 +357,7 @@ mod tests {
         let content = b"hello, files";
         assert_eq!(
             files
-                .append(id, 0, Bytes::from_static(b"hello"), 12)
+                .append(id, 0, Bytes::from_static(b"hello"), 12, || true)
                 .await
                 .unwrap(),
             5
@@ -352,13 +365,15 @@ mod tests {
         // A resent chunk is dropped; a gap is refused with where to continue.
         assert_eq!(
             files
-                .append(id, 0, Bytes::from_static(b"hello"), 12)
+                .append(id, 0, Bytes::from_static(b"hello"), 12, || true)
                 .await
                 .unwrap(),
             5
         );
         assert!(matches!(
-            files.append(id, 7, Bytes::from_static(b"files"), 12).await,
+            files
+                .append(id, 7, Bytes::from_static(b"files"), 12, || true)
+                .await,
             Err(FileError::Offset { expected: 5 })
         ));
         assert!(matches!(
@@ -367,7 +382,7 @@ mod tests {
         ));
         assert!(!files.has_blob(&sha(content)));
         files
-            .append(id, 5, Bytes::from_static(b", files"), 12)
+            .append(id, 5, Bytes::from_static(b", files"), 12, || true)
             .await
             .unwrap();
         files.finish(id, 12, sha(content)).await.unwrap();
@@ -385,7 +400,7 @@ mod tests {
         let files = Files::open(dir.path()).unwrap();
         let id = UploadId(2);
         files
-            .append(id, 0, Bytes::from_static(b"evil"), 4)
+            .append(id, 0, Bytes::from_static(b"evil"), 4, || true)
             .await
             .unwrap();
         let claimed = sha(b"good");
@@ -404,14 +419,14 @@ mod tests {
         {
             let files = Files::open(dir.path()).unwrap();
             files
-                .append(id, 0, Bytes::from_static(b"first half "), 22)
+                .append(id, 0, Bytes::from_static(b"first half "), 22, || true)
                 .await
                 .unwrap();
         }
         let files = Files::open(dir.path()).unwrap();
         assert_eq!(files.received(id).await.unwrap(), 11);
         files
-            .append(id, 11, Bytes::from_static(b"second half"), 22)
+            .append(id, 11, Bytes::from_static(b"second half"), 22, || true)
             .await
             .unwrap();
         files
@@ -431,7 +446,7 @@ mod tests {
             let first = Bytes::copy_from_slice(&bytes[..16 << 20]);
             let writing = tokio::spawn({
                 let files = Arc::clone(&files);
-                async move { files.append(id, 0, first, size).await }
+                async move { files.append(id, 0, first, size, || true).await }
             });
             // Dropped at a different point each round: before, during or after its write.
             tokio::time::sleep(std::time::Duration::from_millis(round * 3)).await;
@@ -439,7 +454,7 @@ mod tests {
             let from = files.received(id).await.unwrap();
             assert!(from == 0 || from == 16 << 20, "round {round}: {from}");
             let rest = Bytes::copy_from_slice(&bytes[from as usize..]);
-            files.append(id, from, rest, size).await.unwrap();
+            files.append(id, from, rest, size, || true).await.unwrap();
             files.finish(id, size, sha(&bytes)).await.unwrap();
         }
     }
@@ -451,7 +466,13 @@ mod tests {
         for (id, content) in [(6, &b"kept"[..]), (7, &b"gone"[..])] {
             let size = content.len() as u64;
             files
-                .append(UploadId(id), 0, Bytes::copy_from_slice(content), size)
+                .append(
+                    UploadId(id),
+                    0,
+                    Bytes::copy_from_slice(content),
+                    size,
+                    || true,
+                )
                 .await
                 .unwrap();
             files
@@ -470,11 +491,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = Files::open(dir.path()).unwrap();
         files
-            .append(UploadId(4), 0, Bytes::from_static(b"kept"), 4)
+            .append(UploadId(4), 0, Bytes::from_static(b"kept"), 4, || true)
             .await
             .unwrap();
         files
-            .append(UploadId(5), 0, Bytes::from_static(b"stray"), 5)
+            .append(UploadId(5), 0, Bytes::from_static(b"stray"), 5, || true)
             .await
             .unwrap();
         assert_eq!(files.remove_strays(&[UploadId(4)]).unwrap(), 1);

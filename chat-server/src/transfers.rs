@@ -4,7 +4,7 @@
 //! download its files, by the same checks as messages ([`crate::permissions`]). Sizes and
 //! the sender's quota are checked when the upload starts, before any byte is sent.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chat_proto::files::{MAX_FILE_NAME_LEN, MAX_MEDIA_TYPE_LEN};
@@ -33,6 +33,7 @@ impl From<FileError> for ErrorReply {
                 ErrorReply::new(ErrorCode::InvalidRequest, err.to_string())
             }
             FileError::Mismatch => ErrorCode::ChecksumMismatch.into(),
+            FileError::Gone => ErrorCode::NoSuchUpload.into(),
             FileError::Io(err) => {
                 tracing::error!(error = %err, "file storage failed");
                 if err.raw_os_error() == Some(28) {
@@ -119,26 +120,48 @@ pub async fn start(shared: &Arc<Shared>, session: &LoggedIn, file: Announced) ->
 /// upload is finished, cancelled or expired; there are at most a few per user.
 #[derive(Default)]
 pub struct Unfinished {
-    rows: Mutex<HashMap<UploadId, UploadRow>>,
+    state: Mutex<UnfinishedState>,
+}
+
+#[derive(Default)]
+struct UnfinishedState {
+    rows: HashMap<UploadId, UploadRow>,
+    /// Uploads ended since the last sweep of expired ones. A lookup that read the database
+    /// just before one ended must not bring it back, and an upload never resumes once
+    /// ended; the hourly sweep clears this, long after any such lookup.
+    ended: HashSet<UploadId>,
 }
 
 impl Unfinished {
-    fn rows(&self) -> std::sync::MutexGuard<'_, HashMap<UploadId, UploadRow>> {
-        self.rows
+    fn state(&self) -> std::sync::MutexGuard<'_, UnfinishedState> {
+        self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    fn get(&self, id: UploadId) -> Option<UploadRow> {
+        self.state().rows.get(&id).cloned()
+    }
+
     fn remember(&self, upload: &UploadRow) {
-        self.rows().insert(upload.id, upload.clone());
+        let mut state = self.state();
+        if !state.ended.contains(&upload.id) {
+            state.rows.insert(upload.id, upload.clone());
+        }
     }
 
     fn forget(&self, id: UploadId) {
-        self.rows().remove(&id);
+        let mut state = self.state();
+        state.rows.remove(&id);
+        state.ended.insert(id);
     }
 
     fn knows(&self, id: UploadId) -> bool {
-        self.rows().contains_key(&id)
+        self.state().rows.contains_key(&id)
+    }
+
+    fn clear_ended(&self) {
+        self.state().ended.clear();
     }
 }
 
@@ -148,7 +171,7 @@ async fn own_upload(
     session: &LoggedIn,
     id: UploadId,
 ) -> Result<UploadRow, ErrorReply> {
-    let known = shared.uploads.rows().get(&id).cloned();
+    let known = shared.uploads.get(id);
     let upload = match known {
         Some(upload) => Some(upload),
         None => shared.store.upload(id).await?,
@@ -180,12 +203,13 @@ pub async fn chunk(
     // another while it reads on.
     let shared = Arc::clone(shared);
     Ok(Box::pin(async move {
-        // Finished, cancelled or expired while the chunk waited its turn: writing it
-        // would bring a removed upload's partial file back.
-        if !shared.uploads.knows(id) {
-            return Err(ErrorCode::NoSuchUpload.into());
-        }
-        shared.files.append(id, offset, data.0, upload.size).await?;
+        // Finished, cancelled or expired while the chunk waited its turn, the upload is
+        // forgotten before its bytes are discarded: writing the chunk then would bring
+        // its partial file back.
+        let still_known = || shared.uploads.knows(id);
+        (shared.files)
+            .append(id, offset, data.0, upload.size, still_known)
+            .await?;
         Ok(Response::Done)
     }))
 }
@@ -275,6 +299,7 @@ pub async fn download(
 pub async fn expire(shared: &Shared) -> Result<usize, StoreError> {
     let hours = i64::try_from(shared.config.limits.upload_expiry_hours).unwrap_or(i64::MAX);
     let before = crate::store::now_ms().saturating_sub(hours.saturating_mul(3_600_000));
+    shared.uploads.clear_ended();
     let expired = shared.store.expire_uploads(before).await?.wait().await?;
     for id in &expired {
         shared.uploads.forget(*id);

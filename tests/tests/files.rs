@@ -489,3 +489,51 @@ async fn chunks_sent_without_waiting_are_written_in_order_before_the_finish() {
     };
     assert_eq!(download(&alice, file).await.unwrap(), bytes);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunks_waiting_when_their_upload_is_cancelled_elsewhere_leave_no_file() {
+    use chat_proto::{ClientFrame, RequestId, ServerFrame};
+    let server = TestServer::start_configured(unthrottled).await;
+    let alice = server.register("alice").await;
+    let general = alice.join_room("general").await;
+    let bytes = content(16 * MAX_CHUNK, 6);
+    let uploads = server.data_dir().join("files").join("uploads");
+    for round in 0..4 {
+        let mut raw = logged_in_raw(&server, &alice).await;
+        let upload = match raw
+            .request(2, start(&general, "x.bin", &bytes, round))
+            .await
+        {
+            Ok(Response::Upload { upload, .. }) => upload,
+            other => panic!("expected an upload, got {other:?}"),
+        };
+        for (n, chunk) in bytes.chunks(MAX_CHUNK).enumerate() {
+            let request = Request::UploadChunk {
+                upload,
+                offset: (n * MAX_CHUNK) as u64,
+                data: Chunk(chunk.to_vec().into()),
+            };
+            raw.send(ClientFrame::Request {
+                id: RequestId(10 + n as u64),
+                request,
+            })
+            .await;
+        }
+        // Cancelled from another device while chunks still wait their turn.
+        alice
+            .client
+            .request(Request::CancelUpload { upload })
+            .await
+            .unwrap();
+        let mut answered = 0;
+        while answered < 16 {
+            if let Some(ServerFrame::Reply { result, .. }) = raw.recv().await {
+                match result {
+                    Ok(Response::Done) | Err(_) => answered += 1,
+                    Ok(other) => panic!("round {round}: {other:?}"),
+                }
+            }
+        }
+        assert_eq!(walk(&uploads), 0, "round {round}: a partial file came back");
+    }
+}
