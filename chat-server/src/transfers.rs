@@ -207,7 +207,8 @@ pub async fn chunk(
         // forgotten before its bytes are discarded: writing the chunk then would bring
         // its partial file back.
         let still_known = || shared.uploads.knows(id);
-        (shared.files)
+        let files = &shared.files;
+        files
             .append(id, offset, data.0, upload.size, still_known)
             .await?;
         Ok(Response::Done)

@@ -1064,6 +1064,17 @@ fn transfers_beyond_the_pane_are_counted_even_on_a_single_row() {
 }
 
 #[test]
+fn a_terminal_too_short_for_the_transfers_pane_shows_them_on_the_status_line() {
+    let mut app = chat(100, 6);
+    type_text(&mut app, "/send /tmp/slides.odp");
+    app.update(key(KeyCode::Enter));
+    let screen = text(draw(&app, 100, 6).backend().buffer());
+    let status = screen.lines().nth(4).unwrap();
+    assert!(status.contains("[1] ↑ slides.odp starting…"), "{screen}");
+    assert!(!screen.contains("/cancel 1"), "{screen}");
+}
+
+#[test]
 fn the_file_picked_is_highlighted_and_the_status_line_says_what_keys_do() {
     let mut app = chat(140, 20);
     app.update(file_message(

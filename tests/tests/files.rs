@@ -120,6 +120,34 @@ async fn logged_in_raw(server: &TestServer, user: &TestClient) -> chat_tests::Ra
     raw
 }
 
+/// Starts an upload of `bytes` on `raw` and sends every chunk, as requests 10, 11, …,
+/// without reading their replies.
+async fn start_and_send_unanswered(
+    raw: &mut chat_tests::RawConnection,
+    to: &Target,
+    bytes: &[u8],
+    client_id: u64,
+) -> UploadId {
+    use chat_proto::{ClientFrame, RequestId};
+    let upload = match raw.request(2, start(to, "f.bin", bytes, client_id)).await {
+        Ok(Response::Upload { upload, .. }) => upload,
+        other => panic!("expected an upload, got {other:?}"),
+    };
+    for (n, chunk) in bytes.chunks(MAX_CHUNK).enumerate() {
+        let request = Request::UploadChunk {
+            upload,
+            offset: (n * MAX_CHUNK) as u64,
+            data: Chunk(chunk.to_vec().into()),
+        };
+        raw.send(ClientFrame::Request {
+            id: RequestId(10 + n as u64),
+            request,
+        })
+        .await;
+    }
+    upload
+}
+
 fn blobs(server: &TestServer) -> usize {
     walk(&server.data_dir().join("files").join("blobs"))
 }
@@ -451,24 +479,8 @@ async fn chunks_sent_without_waiting_are_written_in_order_before_the_finish() {
     let bytes = content(40 * MAX_CHUNK + 77, 5);
 
     let mut raw = logged_in_raw(&server, &alice).await;
-    let upload = match raw.request(2, start(&general, "f.bin", &bytes, 1)).await {
-        Ok(Response::Upload { upload, .. }) => upload,
-        other => panic!("expected an upload, got {other:?}"),
-    };
     // Every chunk and the finish, written before any reply is read.
-    let chunks = bytes.chunks(MAX_CHUNK).enumerate();
-    for (n, chunk) in chunks {
-        let request = Request::UploadChunk {
-            upload,
-            offset: (n * MAX_CHUNK) as u64,
-            data: Chunk(chunk.to_vec().into()),
-        };
-        raw.send(ClientFrame::Request {
-            id: RequestId(10 + n as u64),
-            request,
-        })
-        .await;
-    }
+    let upload = start_and_send_unanswered(&mut raw, &general, &bytes, 1).await;
     raw.send(ClientFrame::Request {
         id: RequestId(100),
         request: Request::FinishUpload { upload },
@@ -492,7 +504,7 @@ async fn chunks_sent_without_waiting_are_written_in_order_before_the_finish() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunks_waiting_when_their_upload_is_cancelled_elsewhere_leave_no_file() {
-    use chat_proto::{ClientFrame, RequestId, ServerFrame};
+    use chat_proto::ServerFrame;
     let server = TestServer::start_configured(unthrottled).await;
     let alice = server.register("alice").await;
     let general = alice.join_room("general").await;
@@ -500,25 +512,7 @@ async fn chunks_waiting_when_their_upload_is_cancelled_elsewhere_leave_no_file()
     let uploads = server.data_dir().join("files").join("uploads");
     for round in 0..4 {
         let mut raw = logged_in_raw(&server, &alice).await;
-        let upload = match raw
-            .request(2, start(&general, "x.bin", &bytes, round))
-            .await
-        {
-            Ok(Response::Upload { upload, .. }) => upload,
-            other => panic!("expected an upload, got {other:?}"),
-        };
-        for (n, chunk) in bytes.chunks(MAX_CHUNK).enumerate() {
-            let request = Request::UploadChunk {
-                upload,
-                offset: (n * MAX_CHUNK) as u64,
-                data: Chunk(chunk.to_vec().into()),
-            };
-            raw.send(ClientFrame::Request {
-                id: RequestId(10 + n as u64),
-                request,
-            })
-            .await;
-        }
+        let upload = start_and_send_unanswered(&mut raw, &general, &bytes, round).await;
         // Cancelled from another device while chunks still wait their turn.
         alice
             .client
