@@ -120,6 +120,26 @@ pub fn server_writer<W: AsyncWrite>(write: W) -> ServerWriter<W> {
     frames
 }
 
+/// Lets go of a server reader's buffer when it holds no part of a frame, so that a quiet
+/// connection keeps none; the next frame takes a new one. (An empty buffer may still hold
+/// its allocation with no capacity left, so emptiness is the test.)
+pub fn release_read_buffer<R>(reader: &mut ServerReader<R>) {
+    let buffer = reader.get_mut().read_buffer_mut();
+    if buffer.is_empty() {
+        *buffer = BytesMut::new();
+    }
+}
+
+/// Lets go of a server writer's buffer once everything in it is written. A burst (a page
+/// of history, say) grows it to many kilobytes that a connection would otherwise keep
+/// for as long as it stays open.
+pub fn release_write_buffer<W>(writer: &mut ServerWriter<W>) {
+    let buffer = writer.write_buffer_mut();
+    if buffer.is_empty() {
+        *buffer = BytesMut::new();
+    }
+}
+
 /// A server connection's first read buffer: requests are small, and the codec reserves
 /// room for a larger frame once its length is known. The framing's default of 8 KiB per
 /// connection would be most of an idle connection's cost.
@@ -381,5 +401,29 @@ mod tests {
         client.write_all(&claimed.to_be_bytes()).await.unwrap();
         let err = reader.next().await.unwrap().unwrap_err();
         assert!(matches!(CodecError::classify(err), CodecError::TooLarge));
+    }
+
+    #[tokio::test]
+    async fn released_buffers_hold_no_memory_and_the_next_frame_still_goes_through() {
+        use futures::{SinkExt, StreamExt};
+
+        let (client, server) = tokio::io::duplex(4096);
+        let mut writer = server_writer(client);
+        let mut reader = server_reader(server, MAX_FRAME_LEN);
+        for round in 0..2 {
+            let ping = ClientFrame::Request {
+                id: RequestId(round),
+                request: Request::Ping,
+            };
+            let frame = encode(&ping).unwrap();
+            writer.send(frame).await.unwrap();
+            release_write_buffer(&mut writer);
+
+            let read = reader.next().await.unwrap().unwrap();
+            assert!(matches!(read, ClientFrame::Request { id, .. } if id == RequestId(round)));
+            assert!(reader.get_ref().read_buffer().capacity() > 0);
+            release_read_buffer(&mut reader);
+            assert_eq!(reader.get_ref().read_buffer().capacity(), 0);
+        }
     }
 }

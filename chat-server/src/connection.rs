@@ -19,7 +19,7 @@ use chat_proto::{
 use futures::future::{self, FutureExt};
 use futures::stream::FuturesUnordered;
 use futures::{SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
@@ -38,32 +38,16 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// close its side.
 const LINGER_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Serves one connection until it closes.
-///
-/// The stream is split before the future that lives as long as the connection is made: an
-/// async function keeps room for its arguments for as long as it runs, and the TLS stream
-/// is over a kilobyte that the halves already hold.
-pub fn serve<S>(
+/// Serves one connection, given as its reading and writing halves, until it closes.
+pub async fn serve<R, W>(
     shared: Arc<Shared>,
-    stream: S,
-    peer: SocketAddr,
-    shutdown: CancellationToken,
-) -> impl Future<Output = ()> + Send
-where
-    S: AsyncRead + AsyncWrite + Send + 'static,
-{
-    let (read, write) = tokio::io::split(stream);
-    serve_halves(shared, read, write, peer, shutdown)
-}
-
-async fn serve_halves<S>(
-    shared: Arc<Shared>,
-    read: ReadHalf<S>,
-    write: WriteHalf<S>,
+    read: R,
+    write: W,
     peer: SocketAddr,
     shutdown: CancellationToken,
 ) where
-    S: AsyncRead + AsyncWrite + Send + 'static,
+    R: AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send + 'static,
 {
     let (last_tx, last_rx) = oneshot::channel();
     let write_failed = CancellationToken::new();
@@ -105,7 +89,10 @@ async fn serve_halves<S>(
 /// for a moment after. Closing a socket with input left unread makes the kernel reset the
 /// connection, and the client would lose the frames still on their way: the reason for
 /// closing among them.
-async fn linger<S: AsyncRead>(mut frames: Reader<S>, finishing: impl Future<Output = ()>) {
+async fn linger<R: AsyncRead + Unpin>(
+    mut frames: ServerReader<R>,
+    finishing: impl Future<Output = ()>,
+) {
     let discard = async { while let Some(Ok(_)) = frames.next().await {} };
     tokio::pin!(finishing, discard);
     tokio::select! {
@@ -221,14 +208,12 @@ impl Kind {
     }
 }
 
-type Reader<S> = ServerReader<ReadHalf<S>>;
-
 impl Connection {
     /// Reads and handles frames; returns why the server closes the connection, or `None`
     /// when the peer went away.
-    async fn run<S: AsyncRead>(
+    async fn run<R: AsyncRead + Unpin>(
         &mut self,
-        frames: &mut Reader<S>,
+        frames: &mut ServerReader<R>,
         shutdown: &CancellationToken,
     ) -> Option<ErrorReply> {
         let greeted = tokio::select! {
@@ -256,6 +241,7 @@ impl Connection {
                 () = &mut idle_deadline => return Some(ErrorCode::Idle.into()),
                 Some(answered) = self.in_flight.next() => {
                     self.answer(answered);
+                    self.release_buffer_if_quiet(frames);
                     continue;
                 }
                 frame = frames.next(), if self.in_flight.len() < max_in_flight
@@ -274,15 +260,25 @@ impl Connection {
                 // connection should not keep room for the largest one.
                 Some(Ok(ClientFrame::Request { id, request })) => {
                     Box::pin(self.begin(id, request)).await;
+                    self.release_buffer_if_quiet(frames);
                 }
             }
         }
     }
 
+    /// Lets go of the read buffer once every request has its reply, so that a quiet
+    /// connection keeps none. Not while requests are pending: a client streaming an
+    /// upload would take a new buffer the size of a chunk for every chunk.
+    fn release_buffer_if_quiet<R>(&self, frames: &mut ServerReader<R>) {
+        if self.in_flight.is_empty() {
+            codec::release_read_buffer(frames);
+        }
+    }
+
     /// Waits for the client's hello and answers it.
-    async fn greet<S: AsyncRead>(
+    async fn greet<R: AsyncRead + Unpin>(
         &mut self,
-        frames: &mut Reader<S>,
+        frames: &mut ServerReader<R>,
     ) -> Result<(), Option<ErrorReply>> {
         let timeout = Duration::from_secs(self.shared.config.limits.handshake_timeout_s);
         let hello = match tokio::time::timeout(timeout, frames.next()).await {
@@ -492,8 +488,8 @@ impl Drop for CloseOnDrop {
 }
 
 /// Writes queued frames, many per flush, then the closing frame if there is one.
-async fn write_loop<W: AsyncWrite>(
-    mut sink: ServerWriter<WriteHalf<W>>,
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut sink: ServerWriter<W>,
     queue: Arc<Queue>,
     last_rx: oneshot::Receiver<Bytes>,
     write_failed: CancellationToken,
@@ -508,6 +504,7 @@ async fn write_loop<W: AsyncWrite>(
                 sink.feed(frame).await?;
             }
             SinkExt::<Bytes>::flush(&mut sink).await?;
+            codec::release_write_buffer(&mut sink);
         }
         if let Ok(frame) = last_rx.await {
             sink.send(frame).await?;

@@ -8,7 +8,7 @@
 //! - `hub`: live rooms, members and sessions; fan-out of committed changes.
 //! - [`store`]: SQLite with group commit; the only durable state.
 //! - `auth`: password hashing and session tokens.
-//! - [`config`] and `tls`: settings and certificates.
+//! - [`config`] and `tls`: settings, certificates, and the TLS stream connections use.
 
 mod admission;
 mod auth;

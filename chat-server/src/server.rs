@@ -9,10 +9,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use chat_proto::{ErrorCode, ServerFrame, codec};
 use futures::SinkExt;
+use rustls::ServerConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::OwnedSemaphorePermit;
-use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -25,7 +25,8 @@ use crate::files::Files;
 use crate::hub::Hub;
 use crate::shared::Shared;
 use crate::store::{Store, StoreOptions};
-use crate::{ServerError, rate, tls};
+use crate::tls::{self, TlsReader, TlsWriter};
+use crate::{ServerError, rate};
 
 /// How long connections get to close by themselves at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -33,7 +34,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// A bound, ready server.
 pub struct Server {
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    tls: Arc<ServerConfig>,
     shared: Arc<Shared>,
 }
 
@@ -45,7 +46,7 @@ impl Server {
             path: config.data_dir.clone(),
             source,
         })?;
-        let acceptor = tls::acceptor(&config.tls)?;
+        let tls = tls::server_config(&config.tls)?;
 
         let hub = Arc::new(Hub::default());
         let options = StoreOptions {
@@ -81,7 +82,7 @@ impl Server {
         tidy_uploads(&shared).await;
         Ok(Self {
             listener,
-            acceptor,
+            tls,
             shared,
         })
     }
@@ -93,7 +94,15 @@ impl Server {
     where
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
-        connection::serve(self.shared.clone(), stream, peer, CancellationToken::new()).await;
+        let (read, write) = tokio::io::split(stream);
+        connection::serve(
+            self.shared.clone(),
+            read,
+            write,
+            peer,
+            CancellationToken::new(),
+        )
+        .await;
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -135,14 +144,14 @@ impl Server {
                     };
                     let task = accept(
                         self.shared.clone(),
-                        self.acceptor.clone(),
+                        self.tls.clone(),
                         connection,
                         stop.child_token(),
                     );
                     tracker.spawn(task.instrument(span));
                 }
                 Decision::Refuse(permit) => {
-                    let task = refuse(self.shared.clone(), self.acceptor.clone(), tcp, permit);
+                    let task = refuse(self.shared.clone(), self.tls.clone(), tcp, permit);
                     tracker.spawn(task.instrument(span));
                 }
                 Decision::Drop => {
@@ -179,31 +188,31 @@ struct Accepted {
 
 async fn accept(
     shared: Arc<Shared>,
-    acceptor: TlsAcceptor,
+    tls: Arc<ServerConfig>,
     accepted: Accepted,
     stop: CancellationToken,
 ) {
     // Boxed: the half-built TLS stream and its timer are needed only until the handshake
     // ends, and a task keeps room for its largest state for as long as it lives.
-    let Some(stream) = Box::pin(handshake(&shared, &acceptor, accepted.tcp)).await else {
+    let Some((read, write)) = Box::pin(handshake(&shared, tls, accepted.tcp)).await else {
         return;
     };
     tracing::info!("connection opened");
-    connection::serve(shared, stream, accepted.peer, stop).await;
+    connection::serve(shared, read, write, accepted.peer, stop).await;
     tracing::info!("connection closed");
 }
 
 /// Completes the TLS handshake under the configured timeout.
 async fn handshake(
     shared: &Shared,
-    acceptor: &TlsAcceptor,
+    tls: Arc<ServerConfig>,
     tcp: TcpStream,
-) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+) -> Option<(TlsReader, TlsWriter)> {
     if let Err(err) = tcp.set_nodelay(true) {
         tracing::debug!(error = %err, "cannot disable Nagle's algorithm");
     }
     let timeout = Duration::from_secs(shared.config.limits.handshake_timeout_s);
-    match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+    match tokio::time::timeout(timeout, tls::accept(tls, tcp)).await {
         Ok(Ok(stream)) => Some(stream),
         Ok(Err(err)) => {
             tracing::debug!(error = %err, "TLS handshake failed");
@@ -219,12 +228,12 @@ async fn handshake(
 /// Tells a connection over a cap why it is refused, then closes it.
 async fn refuse(
     shared: Arc<Shared>,
-    acceptor: TlsAcceptor,
+    tls: Arc<ServerConfig>,
     tcp: TcpStream,
     _permit: OwnedSemaphorePermit,
 ) {
     tracing::info!("connection refused: too many connections");
-    let Some(stream) = handshake(&shared, &acceptor, tcp).await else {
+    let Some((_, stream)) = handshake(&shared, tls, tcp).await else {
         return;
     };
     let closing = ServerFrame::Closing(ErrorCode::TooManyConnections.into());

@@ -1,4 +1,7 @@
-//! TLS setup: the server's certificate, loaded from PEM files or made on first start.
+//! TLS: the server's certificate, loaded from PEM files or made on first start, and the
+//! [`stream`] connections speak over.
+
+mod stream;
 
 use std::fs;
 use std::io::Write;
@@ -9,9 +12,10 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, 
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio_rustls::TlsAcceptor;
 
 use crate::config::TlsSource;
+
+pub use stream::{TlsReader, TlsWriter, accept};
 
 /// File names in a directory of generated certificates.
 pub const CA_CERT: &str = "ca.pem";
@@ -39,8 +43,8 @@ pub enum TlsError {
     Rustls(#[from] rustls::Error),
 }
 
-/// The acceptor for the configured certificate, generating one first when needed.
-pub fn acceptor(source: &TlsSource) -> Result<TlsAcceptor, TlsError> {
+/// The configuration serving the configured certificate, generating one first when needed.
+pub fn server_config(source: &TlsSource) -> Result<Arc<ServerConfig>, TlsError> {
     let (cert, key) = match source {
         TlsSource::Files { cert, key } => (cert.clone(), key.clone()),
         TlsSource::Generated { dir } => {
@@ -67,7 +71,7 @@ pub fn acceptor(source: &TlsSource) -> Result<TlsAcceptor, TlsError> {
         .with_safe_default_protocol_versions()?
         .with_no_client_auth()
         .with_single_cert(chain, key)?;
-    Ok(TlsAcceptor::from(Arc::new(config)))
+    Ok(Arc::new(config))
 }
 
 /// The certificate's SHA-256 in the form clients show when they ask whether to trust a
@@ -156,9 +160,9 @@ mod tests {
         let source = TlsSource::Generated {
             dir: dir.path().to_owned(),
         };
-        acceptor(&source).unwrap();
+        server_config(&source).unwrap();
         let ca = fs::read(dir.path().join(CA_CERT)).unwrap();
-        acceptor(&source).unwrap();
+        server_config(&source).unwrap();
         assert_eq!(fs::read(dir.path().join(CA_CERT)).unwrap(), ca);
     }
 
@@ -174,7 +178,7 @@ mod tests {
     fn keys_are_private_to_their_owner() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        acceptor(&TlsSource::Generated {
+        server_config(&TlsSource::Generated {
             dir: dir.path().to_owned(),
         })
         .unwrap();
