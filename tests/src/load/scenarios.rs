@@ -11,6 +11,7 @@ use chat_proto::{
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use hdrhistogram::Histogram;
 use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 use super::conn::{Conn, Dialer, LoadError, Login, Reader, Sender};
 use super::process::Probe;
@@ -52,6 +53,13 @@ pub(super) async fn members(
         .buffered(REGISTERING)
         .try_collect()
         .await
+}
+
+/// Waits for every task, failing as soon as one fails: a connection the server closed (as
+/// too slow, say) ends the run with its reason, rather than leaving the other tasks to wait
+/// for messages that will not come until the run's timeout.
+async fn all<T>(tasks: Vec<JoinHandle<Result<T, LoadError>>>) -> Result<Vec<T>, LoadError> {
+    futures::future::try_join_all(tasks.into_iter().map(|task| async move { task.await? })).await
 }
 
 /// Counts what one connection reads: messages until `expected`, and replies, each of which
@@ -159,13 +167,9 @@ pub async fn fanout(
         }
         readers.push(tokio::spawn(read_until(reader, expected, permits)));
     }
-    for reader in readers {
-        let _finished = reader.await??;
-    }
+    all(readers).await?;
     let (seconds, cpu) = phase.end()?;
-    for sender in sending {
-        let _finished = sender.await??;
-    }
+    all(sending).await?;
     let deliveries = expected * members_n as u64;
     Ok(Report::new("fanout")
         .add("members", members_n)
@@ -219,8 +223,8 @@ pub async fn latency(
         id += 1;
     }
     let mut histogram = Histogram::<u64>::new(3)?;
-    for reader in readers {
-        histogram.add(reader.await??)?;
+    for delays in all(readers).await? {
+        histogram.add(delays)?;
     }
     let (_, cpu) = phase.end()?;
     let ms = |q: f64| round2(histogram.value_at_quantile(q) as f64 / 1000.0);
@@ -291,12 +295,7 @@ pub async fn ingest(
             drain_replies(&mut reader, &permits, window).await
         }));
     }
-    for task in sending {
-        let _finished = task.await??;
-    }
-    for task in reading {
-        task.await??;
-    }
+    futures::try_join!(all(sending), all(reading))?;
     let (seconds, cpu) = phase.end()?;
     let total = senders as u64 * messages;
     Ok(Report::new("ingest")
