@@ -3,11 +3,13 @@
 //!
 //! rustls's own stream keeps a 4 KiB read buffer for as long as a connection lives, and
 //! most of a chat server's connections are idle most of the time: there, that buffer was a
-//! third of what each one cost. Here the reading half waits for the socket to be readable
-//! before it takes a buffer, and lets each buffer go as soon as it is empty.
+//! third of what each one cost. Here reading waits for the socket to be readable before it
+//! takes a buffer, and each buffer is let go as soon as it is empty.
 //!
-//! The halves share rustls's state under a mutex held only to seal, open and write, never
-//! across an await. Every TLS byte the server sends goes through one outgoing buffer, in
+//! The halves share rustls's state and the ciphertext read so far under a mutex held only
+//! to read, open, seal and write, never across an await. The reading half decrypts every
+//! complete record before it lets go of the lock, so the writing half's calls into rustls
+//! (which must be given the same buffer) never meet one. Every TLS byte the server sends goes through one outgoing buffer, in
 //! the order it was made, so that nothing the reading half sends (an alert, a handshake
 //! message) overtakes records the writing half sealed before it. What the reading half
 //! sends goes out at once if the socket has room, and otherwise with the writing half's
@@ -38,6 +40,11 @@ const MAX_INCOMING: usize = 96 * 1024;
 /// Most plaintext sealed in one write, which bounds the outgoing buffer.
 const MAX_PLAINTEXT_PER_WRITE: usize = 64 * 1024;
 
+/// Most sealed bytes left waiting for the socket before reading stops with an error: what
+/// one write seals, and room for the replies rustls makes to what the peer sends (key
+/// updates) while it does not read them.
+const MAX_UNSENT: usize = 2 * MAX_PLAINTEXT_PER_WRITE;
+
 /// What sealing adds to a record at most: header, explicit nonce, content type and tag.
 const RECORD_OVERHEAD: usize = 64;
 
@@ -52,18 +59,19 @@ pub async fn accept(
 ) -> io::Result<(TlsReader, TlsWriter)> {
     let mut tls = Tls {
         conn: UnbufferedServerConnection::new(config).map_err(tls_error)?,
+        incoming: Vec::new(),
         outgoing: Vec::new(),
         peer_closed: false,
         close_sent: false,
     };
-    let mut incoming = Vec::new();
     let mut plaintext = Plaintext::default();
     loop {
-        let status = tls.conn.process_tls_records(&mut incoming);
+        let status = tls.conn.process_tls_records(&mut tls.incoming);
         let mut discard = status.discard;
         let state = match status.state {
             Ok(state) => state,
             Err(err) => {
+                tls.incoming.drain(..discard);
                 tls.send_alert(&socket);
                 return Err(tls_error(err));
             }
@@ -87,23 +95,25 @@ pub async fn accept(
             }
             other => return Err(unexpected(&other)),
         };
-        incoming.drain(..discard);
+        tls.incoming.drain(..discard);
         write_all(&socket, &mut tls.outgoing).await?;
         if blocked && !tls.conn.is_handshaking() {
             break;
         }
-        if blocked && read_more(&socket, &mut incoming).await? == 0 {
+        if blocked && read_more(&socket, &mut tls.incoming).await? == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
     }
     tls.outgoing = Vec::new();
+    if tls.incoming.is_empty() {
+        tls.incoming = Vec::new();
+    }
     let shared = Arc::new(Shared {
         socket,
         tls: Mutex::new(tls),
     });
     let reader = TlsReader {
         shared: Arc::clone(&shared),
-        incoming: shrunk(incoming),
         plaintext,
         eof: false,
     };
@@ -126,6 +136,10 @@ impl Shared {
 
 struct Tls {
     conn: UnbufferedServerConnection,
+    /// Ciphertext read but not yet decrypted: part of a record, usually empty. Every call
+    /// into rustls is given this buffer, from either half: rustls keeps offsets into it
+    /// between calls while a handshake message arrives in pieces.
+    incoming: Vec<u8>,
     /// Sealed records not yet written to the socket, oldest first.
     outgoing: Vec<u8>,
     /// The peer's `close_notify` has arrived, whichever half saw it.
@@ -136,25 +150,103 @@ struct Tls {
 type State<'c, 'i> = ConnectionState<'c, 'i, ServerConnectionData>;
 
 impl Tls {
+    /// Decrypts every complete record that has arrived, passing plaintext to `buf` while it
+    /// has room and keeping the rest in `plaintext`, and queues (and sends what it can of)
+    /// anything rustls has to send in return. Afterwards no complete record is left
+    /// undecrypted, so the writing half's calls into rustls meet none.
+    fn open_all(
+        &mut self,
+        socket: &TcpStream,
+        plaintext: &mut Plaintext,
+        buf: &mut ReadBuf<'_>,
+    ) -> io::Result<()> {
+        loop {
+            let status = self.conn.process_tls_records(&mut self.incoming);
+            let mut discard = status.discard;
+            let state = match status.state {
+                Ok(state) => state,
+                Err(err) => {
+                    self.incoming.drain(..discard);
+                    self.send_alert(socket);
+                    return Err(tls_error(err));
+                }
+            };
+            let mut transmit = false;
+            let done = match state {
+                ConnectionState::ReadTraffic(mut traffic) => {
+                    discard += plaintext.take_records(&mut traffic, buf)?;
+                    false
+                }
+                ConnectionState::EncodeTlsData(mut data) => {
+                    encode(&mut data, &mut self.outgoing)?;
+                    false
+                }
+                ConnectionState::TransmitTlsData(data) => {
+                    data.done();
+                    transmit = true;
+                    false
+                }
+                ConnectionState::PeerClosed => {
+                    self.peer_closed = true;
+                    false
+                }
+                ConnectionState::Closed => {
+                    self.peer_closed = true;
+                    true
+                }
+                ConnectionState::WriteTraffic(_) | ConnectionState::BlockedHandshake => true,
+                other => return Err(unexpected(&other)),
+            };
+            self.incoming.drain(..discard);
+            if transmit {
+                self.flush_now(socket)?;
+            }
+            if self.outgoing.len() > MAX_UNSENT {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the peer asks for replies faster than it reads them",
+                ));
+            }
+            if done {
+                break;
+            }
+        }
+        if self.incoming.is_empty() {
+            self.incoming = Vec::new();
+        }
+        Ok(())
+    }
+
     /// Seals `plaintext` into the outgoing buffer, after any handshake records rustls has
     /// queued (a key update's, say).
     fn seal(&mut self, plaintext: &[u8]) -> io::Result<()> {
         loop {
-            match self
-                .conn
-                .process_tls_records(&mut [])
-                .state
-                .map_err(tls_error)?
-            {
+            let status = self.conn.process_tls_records(&mut self.incoming);
+            let discard = status.discard;
+            let sealed = match status.state.map_err(tls_error)? {
                 ConnectionState::WriteTraffic(mut traffic) => {
-                    return fill(&mut self.outgoing, sealed_len(plaintext.len()), |out| {
+                    fill(&mut self.outgoing, sealed_len(plaintext.len()), |out| {
                         traffic.encrypt(plaintext, out).map_err(encrypt_error)
-                    });
+                    })?;
+                    true
                 }
-                ConnectionState::EncodeTlsData(mut data) => encode(&mut data, &mut self.outgoing)?,
-                ConnectionState::TransmitTlsData(data) => data.done(),
-                ConnectionState::PeerClosed => self.peer_closed = true,
+                ConnectionState::EncodeTlsData(mut data) => {
+                    encode(&mut data, &mut self.outgoing)?;
+                    false
+                }
+                ConnectionState::TransmitTlsData(data) => {
+                    data.done();
+                    false
+                }
+                ConnectionState::PeerClosed => {
+                    self.peer_closed = true;
+                    false
+                }
                 other => return Err(unexpected(&other)),
+            };
+            self.incoming.drain(..discard);
+            if sealed {
+                return Ok(());
             }
         }
     }
@@ -166,22 +258,33 @@ impl Tls {
         }
         self.close_sent = true;
         loop {
-            match self
-                .conn
-                .process_tls_records(&mut [])
-                .state
-                .map_err(tls_error)?
-            {
+            let status = self.conn.process_tls_records(&mut self.incoming);
+            let discard = status.discard;
+            let sealed = match status.state.map_err(tls_error)? {
                 ConnectionState::WriteTraffic(mut traffic) => {
-                    return fill(&mut self.outgoing, RECORD_OVERHEAD, |out| {
+                    fill(&mut self.outgoing, RECORD_OVERHEAD, |out| {
                         traffic.queue_close_notify(out).map_err(encrypt_error)
-                    });
+                    })?;
+                    true
                 }
-                ConnectionState::EncodeTlsData(mut data) => encode(&mut data, &mut self.outgoing)?,
-                ConnectionState::TransmitTlsData(data) => data.done(),
-                ConnectionState::PeerClosed => self.peer_closed = true,
-                ConnectionState::Closed => return Ok(()),
+                ConnectionState::EncodeTlsData(mut data) => {
+                    encode(&mut data, &mut self.outgoing)?;
+                    false
+                }
+                ConnectionState::TransmitTlsData(data) => {
+                    data.done();
+                    false
+                }
+                ConnectionState::PeerClosed => {
+                    self.peer_closed = true;
+                    false
+                }
+                ConnectionState::Closed => true,
                 other => return Err(unexpected(&other)),
+            };
+            self.incoming.drain(..discard);
+            if sealed {
+                return Ok(());
             }
         }
     }
@@ -222,14 +325,16 @@ impl Tls {
     }
 
     /// Tells the peer why the connection failed, if rustls has an alert for it, without
-    /// waiting for the socket.
+    /// waiting for the socket. Called once rustls has reported the failure and its discard
+    /// has been applied.
     fn send_alert(&mut self, socket: &TcpStream) {
-        if let Ok(ConnectionState::EncodeTlsData(mut data)) =
-            self.conn.process_tls_records(&mut []).state
-            && encode(&mut data, &mut self.outgoing).is_ok()
-        {
-            let _ = self.flush_now(socket);
+        let status = self.conn.process_tls_records(&mut self.incoming);
+        let discard = status.discard;
+        if let Ok(ConnectionState::EncodeTlsData(mut data)) = status.state {
+            let _ = encode(&mut data, &mut self.outgoing);
         }
+        self.incoming.drain(..discard);
+        let _ = self.flush_now(socket);
     }
 }
 
@@ -237,63 +342,10 @@ impl Tls {
 /// they are passed on.
 pub struct TlsReader {
     shared: Arc<Shared>,
-    /// Ciphertext read but not yet decrypted: part of a record, usually empty.
-    incoming: Vec<u8>,
     /// Decrypted bytes the caller had no room for.
     plaintext: Plaintext,
     /// The peer closed, with `close_notify` or without.
     eof: bool,
-}
-
-impl TlsReader {
-    /// Decrypts the records that have arrived, passing their plaintext on to `buf`.
-    /// Returns whether anything happened; if not, more ciphertext is needed.
-    fn process(&mut self, buf: &mut ReadBuf<'_>) -> io::Result<bool> {
-        let mut tls = self.shared.lock()?;
-        let tls = &mut *tls;
-        let status = tls.conn.process_tls_records(&mut self.incoming);
-        let mut discard = status.discard;
-        let mut transmit = false;
-        let state = match status.state {
-            Ok(state) => state,
-            Err(err) => {
-                tls.send_alert(&self.shared.socket);
-                return Err(tls_error(err));
-            }
-        };
-        let progressed = match state {
-            ConnectionState::ReadTraffic(mut traffic) => {
-                discard += self.plaintext.take_records(&mut traffic, buf)?;
-                true
-            }
-            ConnectionState::EncodeTlsData(mut data) => {
-                encode(&mut data, &mut tls.outgoing)?;
-                true
-            }
-            ConnectionState::TransmitTlsData(data) => {
-                data.done();
-                transmit = true;
-                true
-            }
-            ConnectionState::PeerClosed | ConnectionState::Closed => {
-                tls.peer_closed = true;
-                true
-            }
-            ConnectionState::WriteTraffic(_) => false,
-            other => return Err(unexpected(&other)),
-        };
-        if transmit {
-            tls.flush_now(&self.shared.socket)?;
-        }
-        if tls.peer_closed {
-            self.eof = true;
-        }
-        self.incoming.drain(..discard);
-        if self.incoming.is_empty() {
-            self.incoming = Vec::new();
-        }
-        Ok(progressed || discard > 0)
-    }
 }
 
 impl AsyncRead for TlsReader {
@@ -304,30 +356,34 @@ impl AsyncRead for TlsReader {
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
+        this.plaintext.give(buf);
+        if buf.filled().len() > before || this.eof || buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let shared = &*this.shared;
+        let mut tls = shared.lock()?;
         loop {
-            this.plaintext.give(buf);
+            tls.open_all(&shared.socket, &mut this.plaintext, buf)?;
+            this.eof |= tls.peer_closed;
             if buf.filled().len() > before || this.eof {
                 return Poll::Ready(Ok(()));
             }
-            if this.process(buf)? {
-                continue;
-            }
-            if this.incoming.len() >= MAX_INCOMING {
+            if tls.incoming.len() >= MAX_INCOMING {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     "TLS record too large",
                 )));
             }
-            ready!(this.shared.socket.poll_read_ready(cx))?;
-            this.incoming.reserve(READ_SIZE);
-            match this.shared.socket.try_read_buf(&mut this.incoming) {
+            ready!(shared.socket.poll_read_ready(cx))?;
+            tls.incoming.reserve(READ_SIZE);
+            match shared.socket.try_read_buf(&mut tls.incoming) {
                 Ok(0) => this.eof = true,
                 Ok(_) => {}
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                 Err(err) => return Poll::Ready(Err(err)),
             }
-            if this.incoming.is_empty() {
-                this.incoming = Vec::new();
+            if tls.incoming.is_empty() {
+                tls.incoming = Vec::new();
             }
         }
     }
@@ -468,7 +524,8 @@ fn sealed_len(plaintext: usize) -> usize {
     plaintext + (plaintext / MAX_FRAGMENT + 2) * RECORD_OVERHEAD
 }
 
-/// Reads what the socket has into `incoming`, waiting until it has something.
+/// Reads what the socket has into `incoming`, waiting until it has something; for the
+/// handshake, before the halves share the buffer.
 async fn read_more(socket: &TcpStream, incoming: &mut Vec<u8>) -> io::Result<usize> {
     if incoming.len() >= MAX_INCOMING {
         return Err(io::Error::new(
@@ -499,15 +556,6 @@ async fn write_all(socket: &TcpStream, outgoing: &mut Vec<u8>) -> io::Result<()>
         }
     }
     Ok(())
-}
-
-/// The buffer, or none if it is empty.
-fn shrunk(buffer: Vec<u8>) -> Vec<u8> {
-    if buffer.is_empty() {
-        Vec::new()
-    } else {
-        buffer
-    }
 }
 
 fn tls_error(err: rustls::Error) -> io::Error {
@@ -591,7 +639,7 @@ mod tests {
         let mut got = [0; 5];
         pair.reader.read_exact(&mut got).await.unwrap();
         assert_eq!(&got, b"hello");
-        assert_eq!(pair.reader.incoming.capacity(), 0);
+        assert_eq!(pair.reader.shared.lock().unwrap().incoming.capacity(), 0);
         assert_eq!(pair.reader.plaintext.bytes.capacity(), 0);
 
         pair.writer.write_all(b"welcome").await.unwrap();
@@ -683,6 +731,29 @@ mod tests {
         let mut got = Vec::new();
         pair.client.read_to_end(&mut got).await.unwrap();
         assert_eq!(got, b"goodbye");
+    }
+
+    /// rustls keeps offsets into the incoming buffer while a handshake message arrives in
+    /// pieces; a call given any other buffer then would index past its end.
+    #[tokio::test]
+    async fn a_handshake_broken_off_midway_is_refused_without_a_panic() {
+        let certs = tempfile::tempdir().unwrap();
+        let server = crate::tls::server_config(&TlsSource::Generated {
+            dir: certs.path().to_owned(),
+        })
+        .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepting = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            accept(server, socket).await.map(|_| ())
+        });
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        // One byte of a client hello, then a record of another type.
+        client.write_all(&[22, 3, 1, 0, 1, 1]).await.unwrap();
+        client.write_all(&[21, 3, 3, 0, 2, 2, 10]).await.unwrap();
+        let outcome = accepting.await.expect("the handshake must not panic");
+        assert!(outcome.is_err());
     }
 
     #[tokio::test]
