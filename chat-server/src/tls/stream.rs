@@ -21,10 +21,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
 
+use bytes::BufMut;
+
 use rustls::ServerConfig;
 use rustls::server::{ServerConnectionData, UnbufferedServerConnection};
 use rustls::unbuffered::{
     ConnectionState, EncodeError, EncodeTlsData, EncryptError, InsufficientSizeError, ReadTraffic,
+    WriteTraffic,
 };
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -63,6 +66,7 @@ pub async fn accept(
         outgoing: Vec::new(),
         peer_closed: false,
         close_sent: false,
+        failed: false,
     };
     let mut plaintext = Plaintext::default();
     loop {
@@ -145,6 +149,9 @@ struct Tls {
     /// The peer's `close_notify` has arrived, whichever half saw it.
     peer_closed: bool,
     close_sent: bool,
+    /// A call into rustls failed. Its state and the incoming buffer may no longer agree
+    /// (an error can come before a discard is applied), so nothing more is asked of it.
+    failed: bool,
 }
 
 type State<'c, 'i> = ConnectionState<'c, 'i, ServerConnectionData>;
@@ -155,6 +162,28 @@ impl Tls {
     /// anything rustls has to send in return. Afterwards no complete record is left
     /// undecrypted, so the writing half's calls into rustls meet none.
     fn open_all(
+        &mut self,
+        socket: &TcpStream,
+        plaintext: &mut Plaintext,
+        buf: &mut ReadBuf<'_>,
+    ) -> io::Result<()> {
+        self.unless_failed(|tls| tls.open_records(socket, plaintext, buf))
+    }
+
+    /// Runs `step` unless an earlier one failed, and remembers if this one does.
+    fn unless_failed<T>(&mut self, step: impl FnOnce(&mut Self) -> io::Result<T>) -> io::Result<T> {
+        if self.failed {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the TLS connection failed earlier",
+            ));
+        }
+        let result = step(self);
+        self.failed = result.is_err();
+        result
+    }
+
+    fn open_records(
         &mut self,
         socket: &TcpStream,
         plaintext: &mut Plaintext,
@@ -213,6 +242,8 @@ impl Tls {
         }
         if self.incoming.is_empty() {
             self.incoming = Vec::new();
+        } else if self.incoming.capacity() > 2 * READ_SIZE {
+            self.incoming.shrink_to(READ_SIZE);
         }
         Ok(())
     }
@@ -220,34 +251,17 @@ impl Tls {
     /// Seals `plaintext` into the outgoing buffer, after any handshake records rustls has
     /// queued (a key update's, say).
     fn seal(&mut self, plaintext: &[u8]) -> io::Result<()> {
-        loop {
-            let status = self.conn.process_tls_records(&mut self.incoming);
-            let discard = status.discard;
-            let sealed = match status.state.map_err(tls_error)? {
-                ConnectionState::WriteTraffic(mut traffic) => {
-                    fill(&mut self.outgoing, sealed_len(plaintext.len()), |out| {
-                        traffic.encrypt(plaintext, out).map_err(encrypt_error)
-                    })?;
-                    true
-                }
-                ConnectionState::EncodeTlsData(mut data) => {
-                    encode(&mut data, &mut self.outgoing)?;
-                    false
-                }
-                ConnectionState::TransmitTlsData(data) => {
-                    data.done();
-                    false
-                }
-                ConnectionState::PeerClosed => {
-                    self.peer_closed = true;
-                    false
-                }
-                other => return Err(unexpected(&other)),
-            };
-            self.incoming.drain(..discard);
-            if sealed {
-                return Ok(());
-            }
+        let sealed = self.unless_failed(|tls| {
+            tls.with_write_traffic(|traffic, out| {
+                fill(out, sealed_len(plaintext.len()), |room| {
+                    traffic.encrypt(plaintext, room).map_err(encrypt_error)
+                })
+            })
+        })?;
+        if sealed {
+            Ok(())
+        } else {
+            Err(io::ErrorKind::BrokenPipe.into())
         }
     }
 
@@ -256,35 +270,53 @@ impl Tls {
         if self.close_sent {
             return Ok(());
         }
+        self.unless_failed(|tls| {
+            tls.with_write_traffic(|traffic, out| {
+                fill(out, RECORD_OVERHEAD, |room| {
+                    traffic.queue_close_notify(room).map_err(encrypt_error)
+                })
+            })
+        })?;
         self.close_sent = true;
+        Ok(())
+    }
+
+    /// Brings rustls to where it can seal application data, queuing the handshake records
+    /// it has waiting first, and lets `seal` write into the outgoing buffer. Returns false,
+    /// sealing nothing, when both sides have already closed.
+    fn with_write_traffic(
+        &mut self,
+        seal: impl FnOnce(&mut WriteTraffic<'_, ServerConnectionData>, &mut Vec<u8>) -> io::Result<()>,
+    ) -> io::Result<bool> {
+        let mut seal = Some(seal);
         loop {
             let status = self.conn.process_tls_records(&mut self.incoming);
             let discard = status.discard;
-            let sealed = match status.state.map_err(tls_error)? {
+            let finished = match status.state.map_err(tls_error)? {
                 ConnectionState::WriteTraffic(mut traffic) => {
-                    fill(&mut self.outgoing, RECORD_OVERHEAD, |out| {
-                        traffic.queue_close_notify(out).map_err(encrypt_error)
-                    })?;
-                    true
+                    if let Some(seal) = seal.take() {
+                        seal(&mut traffic, &mut self.outgoing)?;
+                    }
+                    Some(true)
                 }
                 ConnectionState::EncodeTlsData(mut data) => {
                     encode(&mut data, &mut self.outgoing)?;
-                    false
+                    None
                 }
                 ConnectionState::TransmitTlsData(data) => {
                     data.done();
-                    false
+                    None
                 }
                 ConnectionState::PeerClosed => {
                     self.peer_closed = true;
-                    false
+                    None
                 }
-                ConnectionState::Closed => true,
+                ConnectionState::Closed => Some(false),
                 other => return Err(unexpected(&other)),
             };
             self.incoming.drain(..discard);
-            if sealed {
-                return Ok(());
+            if let Some(sealed) = finished {
+                return Ok(sealed);
             }
         }
     }
@@ -376,7 +408,10 @@ impl AsyncRead for TlsReader {
             }
             ready!(shared.socket.poll_read_ready(cx))?;
             tls.incoming.reserve(READ_SIZE);
-            match shared.socket.try_read_buf(&mut tls.incoming) {
+            match shared
+                .socket
+                .try_read_buf(&mut (&mut tls.incoming).limit(READ_SIZE))
+            {
                 Ok(0) => this.eof = true,
                 Ok(_) => {}
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
@@ -536,7 +571,7 @@ async fn read_more(socket: &TcpStream, incoming: &mut Vec<u8>) -> io::Result<usi
     loop {
         socket.readable().await?;
         incoming.reserve(READ_SIZE);
-        let read = socket.try_read_buf(incoming);
+        let read = socket.try_read_buf(&mut (&mut *incoming).limit(READ_SIZE));
         if !matches!(&read, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
             return read;
         }
@@ -757,7 +792,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn garbage_instead_of_a_record_is_an_error() {
+    async fn garbage_instead_of_a_record_is_an_error_and_ends_the_connection() {
         let pair = connect(rustls::ALL_VERSIONS).await;
         let (socket, _) = pair.client.into_inner();
         socket.writable().await.unwrap();
@@ -766,5 +801,9 @@ mod tests {
         let mut reader = pair.reader;
         let err = reader.read(&mut [0; 16]).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        // Once rustls has failed, nothing more is sealed after its alert.
+        let mut writer = pair.writer;
+        let err = writer.write_all(b"too late").await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     }
 }
