@@ -791,6 +791,67 @@ mod tests {
         assert!(outcome.is_err());
     }
 
+    /// A real client's hello, cut into records of random sizes, with bytes flipped, other
+    /// records slipped between its pieces and the rest cut off: every handshake ends, and
+    /// none panics.
+    #[tokio::test]
+    async fn mangled_client_hellos_never_panic() {
+        use rand::{Rng, SeedableRng};
+
+        let certs = tempfile::tempdir().unwrap();
+        let server = crate::tls::server_config(&TlsSource::Generated {
+            dir: certs.path().to_owned(),
+        })
+        .unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let client = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(RootCertStore::empty())
+            .with_no_client_auth();
+        let mut hello = Vec::new();
+        rustls::ClientConnection::new(Arc::new(client), "localhost".try_into().unwrap())
+            .unwrap()
+            .write_tls(&mut hello)
+            .unwrap();
+        let body = &hello[5..];
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for case in 0..500 {
+            let mut bytes = Vec::new();
+            let mut at = 0;
+            while at < body.len() {
+                let len = rng.random_range(1..=64).min(body.len() - at);
+                bytes.extend_from_slice(&[22, 3, 1, 0, len as u8]);
+                bytes.extend_from_slice(&body[at..at + len]);
+                at += len;
+                if rng.random_ratio(1, 8) {
+                    let kind = rng.random_range(20..=24);
+                    bytes.extend_from_slice(&[kind, 3, 3, 0, 2, 2, 10]);
+                }
+            }
+            for _ in 0..rng.random_range(0..4) {
+                let i = rng.random_range(0..bytes.len());
+                bytes[i] ^= 1 << rng.random_range(0..8);
+            }
+            bytes.truncate(rng.random_range(1..=bytes.len()));
+
+            let (accepted, connected) = tokio::join!(listener.accept(), TcpStream::connect(addr));
+            let (socket, _) = accepted.unwrap();
+            let accepting = tokio::spawn(accept(Arc::clone(&server), socket));
+            let mut client = connected.unwrap();
+            // The server may give up and close first: what reaches it is the point.
+            let _ = client.write_all(&bytes).await;
+            let _ = client.shutdown().await;
+            let ended = tokio::time::timeout(std::time::Duration::from_secs(5), accepting)
+                .await
+                .unwrap_or_else(|_| panic!("case {case}: the handshake never ended"));
+            assert!(ended.is_ok(), "case {case}: the handshake panicked");
+        }
+    }
+
     #[tokio::test]
     async fn garbage_instead_of_a_record_is_an_error_and_ends_the_connection() {
         let pair = connect(rustls::ALL_VERSIONS).await;
