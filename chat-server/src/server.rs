@@ -213,7 +213,7 @@ async fn handshake(
     }
     let timeout = Duration::from_secs(shared.config.limits.handshake_timeout_s);
     match tokio::time::timeout(timeout, tls::accept(tls, tcp)).await {
-        Ok(Ok(stream)) => Some(stream),
+        Ok(Ok(halves)) => Some(halves),
         Ok(Err(err)) => {
             tracing::debug!(error = %err, "TLS handshake failed");
             None
@@ -233,14 +233,15 @@ async fn refuse(
     _permit: OwnedSemaphorePermit,
 ) {
     tracing::info!("connection refused: too many connections");
-    let Some((_, stream)) = handshake(&shared, tls, tcp).await else {
+    // Only the writing half is needed: what the client sends is not read.
+    let Some((_, write)) = handshake(&shared, tls, tcp).await else {
         return;
     };
     let closing = ServerFrame::Closing(ErrorCode::TooManyConnections.into());
     let Ok(frame) = codec::encode(&closing) else {
         return;
     };
-    let mut writer = codec::server_writer(stream);
+    let mut writer = codec::server_writer(write);
     let timeout = Duration::from_secs(shared.config.limits.handshake_timeout_s);
     let _ = tokio::time::timeout(timeout, async {
         writer.send(frame).await?;
